@@ -1,0 +1,125 @@
+"""Builds the app from the environment files and writes ``cdktf.out`` all at once, or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bootstrap.stack import BootstrapStack
+from modules.config import EnvironmentConfig, load_environments
+from modules.environment_stack import EnvironmentStack
+from modules.framework import App
+from modules.stack import Stack
+from modules.state_backend import StateBackendSettings
+
+SUPPRESSIONS_FILE = "checkov-suppressions.json"
+BASELINE_FILE = "checkov-baseline.json"
+
+
+def backend_settings(configs: Sequence[EnvironmentConfig]) -> dict[str, StateBackendSettings]:
+    """One bootstrap stack per distinct backend (project, account, region) the environments use."""
+    backends: dict[tuple[str, str, str], StateBackendSettings] = {}
+    for config in configs:
+        env = config.environment
+        key = (env.project, env.account_id, env.region)
+        backends.setdefault(
+            key, StateBackendSettings(project=env.project, region=env.region, account_id=env.account_id, tags=env.tags)
+        )
+    if len(backends) == 1:
+        return {"bootstrap": next(iter(backends.values()))}
+    return {
+        "-".join(part for part in ("bootstrap", project, account, region) if part): settings
+        for (project, account, region), settings in sorted(backends.items())
+    }
+
+
+def build_app(configs: Sequence[EnvironmentConfig], outdir: str) -> tuple[App, list[Stack]]:
+    app = App(outdir=outdir)
+    stacks: list[Stack] = [
+        BootstrapStack(app, stack_id, settings=settings) for stack_id, settings in backend_settings(configs).items()
+    ]
+    stacks.extend(EnvironmentStack(app, config) for config in configs)
+    return app, stacks
+
+
+def _write_json(path: Path, document: object) -> None:
+    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: str) -> None:
+    """Renders the suppressions declared in Python into what checkov reads.
+
+    checkov ignores skip comments in Terraform JSON, but honours a baseline (a list of resource
+    addresses with the check ids accepted on each): ``checkov -d cdktf.out`` picks it up through
+    ``cdktf.out/.checkov.yaml``. The gate (scripts/gate.py) reads the per-stack list, so that it can
+    also fail on a suppression that no longer matches any finding.
+    """
+    failed_checks = []
+    for stack in stacks:
+        stack_dir = outdir / "stacks" / stack.node.id
+        suppressions = [
+            {"resource": item.address, "check_id": item.check_id, "reason": item.reason} for item in stack.suppressions
+        ]
+        _write_json(stack_dir / SUPPRESSIONS_FILE, suppressions)
+        by_resource: dict[str, list[str]] = {}
+        for item in stack.suppressions:
+            by_resource.setdefault(item.address, []).append(item.check_id)
+        if by_resource:
+            failed_checks.append(
+                {
+                    "file": f"/stacks/{stack.node.id}/cdk.tf.json",
+                    "findings": [
+                        {"resource": resource, "check_ids": sorted(ids)} for resource, ids in sorted(by_resource.items())
+                    ],
+                }
+            )
+    _write_json(outdir / BASELINE_FILE, {"failed_checks": failed_checks})
+    (outdir / ".checkov.yaml").write_text(
+        "# Written by synthesis: `checkov -d cdktf.out` (run from the repository root) applies the\n"
+        "# suppressions declared next to their resources in modules/ (see README, 'checkov suppressions').\n"
+        "# They show as SKIPPED; with a baseline, checkov lists no passed checks (its own behaviour).\n"
+        "framework:\n  - terraform_json\n"
+        "skip-download: true\n"
+        f"baseline: {published_name}/{BASELINE_FILE}\n"
+        "output-baseline-as-skipped: true\n"
+        "external-checks-dir:\n  - policies/checkov\n",
+        encoding="utf-8",
+    )
+
+
+def synthesize(environments: Path, outdir: Path) -> list[Stack]:
+    """Validates every environment file, synthesizes into a temporary directory, then swaps it in.
+
+    Raises ConfigError before anything is written; on any failure ``outdir`` stays as it was.
+    """
+    configs = load_environments(environments)
+    outdir = outdir.absolute()
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; cdktf.out is an ordinary directory
+    try:
+        app, stacks = build_app(configs, str(staging))
+        app.synth()
+        write_checkov_files(stacks, staging, outdir.name)
+        _swap(staging, outdir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return stacks
+
+
+def _swap(staging: Path, outdir: Path) -> None:
+    """Replaces ``outdir`` with ``staging``: two renames on one file system."""
+    previous = outdir.with_name(f".{outdir.name}.previous-{os.getpid()}")
+    if outdir.exists():
+        outdir.rename(previous)
+    try:
+        staging.rename(outdir)
+    except OSError:
+        if previous.exists():
+            previous.rename(outdir)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)

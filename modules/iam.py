@@ -1,0 +1,54 @@
+"""IAM policy documents as data sources, so plans show them as readable JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from modules.framework import Construct, aws
+
+_doc = aws.data_aws_iam_policy_document
+
+
+def statement(
+    sid: str,
+    actions: Sequence[str],
+    resources: Sequence[str] = (),
+    *,
+    effect: str = "Allow",
+    principals: Mapping[str, Sequence[str]] | None = None,
+    conditions: Iterable[tuple[str, str, Sequence[str]]] = (),
+) -> object:
+    """One statement; ``principals`` maps type (``AWS``, ``Service``, ``*``) to identifiers;
+    ``conditions`` are (test, variable, values)."""
+    return _doc.DataAwsIamPolicyDocumentStatement(
+        sid=sid,
+        effect=effect,
+        actions=list(actions),
+        resources=list(resources) or None,
+        principals=[
+            _doc.DataAwsIamPolicyDocumentStatementPrincipals(type=kind, identifiers=list(identifiers))
+            for kind, identifiers in (principals or {}).items()
+        ]
+        or None,
+        condition=[
+            _doc.DataAwsIamPolicyDocumentStatementCondition(test=test, variable=variable, values=list(values))
+            for test, variable, values in conditions
+        ]
+        or None,
+    )
+
+
+def policy_document(scope: Construct, construct_id: str, *statements: object) -> _doc.DataAwsIamPolicyDocument:
+    return _doc.DataAwsIamPolicyDocument(scope, construct_id, statement=list(statements))
+
+
+def deny_insecure_transport(bucket_arn: str) -> object:
+    """The statement every bucket policy here carries: TLS only."""
+    return statement(
+        "DenyInsecureTransport",
+        ["s3:*"],
+        [bucket_arn, f"{bucket_arn}/*"],
+        effect="Deny",
+        principals={"*": ["*"]},
+        conditions=[("Bool", "aws:SecureTransport", ["false"])],
+    )

@@ -1,0 +1,202 @@
+"""Typed, documented settings fields and the checks they carry.
+
+Each construct's settings dataclass declares its fields with :func:`setting`: a description (rendered
+into the workspace README), an optional default and the checks a value must pass. The loader in
+``modules/config.py`` uses the same declarations to reject unknown keys, wrong types and bad values
+with one line per problem, before anything is synthesized.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+# A check returns None when the value is fine, otherwise what is allowed ("one of: a, b").
+Check = Callable[[Any], "str | None"]
+
+
+def setting(description: str, *checks: Check, default: Any = dataclasses.MISSING) -> Any:
+    """A settings field with its description and checks; without ``default`` the key is required."""
+    metadata = {"description": description, "checks": checks}
+    if isinstance(default, (list, dict)):
+        frozen = tuple(default) if isinstance(default, list) else types.MappingProxyType(dict(default))
+        return dataclasses.field(default_factory=lambda: frozen, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def describe(value: Any) -> str:
+    """A value as it would be written in TOML, for error messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(describe(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key} = {describe(item)}" for key, item in value.items()) + "}"
+    return str(value)
+
+
+# --- checks ------------------------------------------------------------------------------------------
+
+
+def one_of(*allowed: Any) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else "one of: " + ", ".join(describe(item) for item in allowed)
+
+    return check
+
+
+def between(low: float, high: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"a number from {describe(low)} to {describe(high)}"
+
+    return check
+
+
+def greater_than(low: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value > low else f"a number greater than {describe(low)}"
+
+    return check
+
+
+def multiple_of(step: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if (value / step) == int(value / step) else f"a multiple of {describe(step)}"
+
+    return check
+
+
+def matches(pattern: str, what: str) -> Check:
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> str | None:
+        return None if compiled.fullmatch(value) else what
+
+    return check
+
+
+def each(inner: Check) -> Check:
+    """Applies ``inner`` to every item of a list, or every value of a table."""
+
+    def check(value: Any) -> str | None:
+        items = value.values() if isinstance(value, Mapping) else value
+        for item in items:
+            problem = inner(item)
+            if problem:
+                return f"{problem} (bad item: {describe(item)})"
+        return None
+
+    return check
+
+
+def non_empty(value: Any) -> str | None:
+    return None if len(value) > 0 else "at least one item"
+
+
+EMAIL = matches(
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", "an email address like ops@example.com"
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+# --- types -------------------------------------------------------------------------------------------
+
+
+def type_problem(value: Any, annotation: Any) -> str | None:
+    """What type was expected, when ``value`` (as read from TOML) does not have the field's type."""
+    origin = typing.get_origin(annotation)
+    if annotation is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if annotation is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "a whole number"
+    if annotation is float:
+        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "a number"
+    if annotation is str:
+        return None if isinstance(value, str) else "a string in quotes"
+    if origin is tuple:
+        item_type = typing.get_args(annotation)[0]
+        if not isinstance(value, (list, tuple)):
+            return f"a list of {type_name(item_type)}"
+        bad = next((item for item in value if type_problem(item, item_type)), None)
+        return None if bad is None else f"a list of {type_name(item_type)} (bad item: {describe(bad)})"
+    if origin in (Mapping, dict) or annotation is Mapping:
+        key_type, item_type = typing.get_args(annotation)
+        if not isinstance(value, Mapping):
+            return f"a table of {type_name(item_type)}"
+        bad = next((key for key, item in value.items() if type_problem(item, item_type)), None)
+        return None if bad is None else f"a table of {type_name(item_type)} (bad entry: {bad})"
+    raise TypeError(f"unsupported settings type {annotation!r}")
+
+
+def type_name(annotation: Any) -> str:
+    return {bool: "true/false", int: "whole numbers", float: "numbers", str: "strings"}.get(annotation, "values")
+
+
+def coerce(value: Any, annotation: Any) -> Any:
+    """TOML value -> field value: ints become floats where a float is declared; lists become tuples."""
+    origin = typing.get_origin(annotation)
+    if annotation is float:
+        return float(value)
+    if origin is tuple:
+        return tuple(value)
+    if origin in (Mapping, dict):
+        return types.MappingProxyType(dict(sorted(value.items())))
+    return value
+
+
+def fields_of(settings_class: type) -> dict[str, dataclasses.Field]:
+    return {item.name: item for item in dataclasses.fields(settings_class)}
+
+
+def resolved_types(settings_class: type) -> dict[str, Any]:
+    return typing.get_type_hints(settings_class)
+
+
+def build(settings_class: type, table: Mapping[str, Any]) -> tuple[Any, list[tuple[str, Any, str]]]:
+    """Checks ``table`` against ``settings_class``; returns (instance or None, [(key, value, allowed)])."""
+    problems: list[tuple[str, Any, str]] = []
+    declared = fields_of(settings_class)
+    hints = resolved_types(settings_class)
+    values: dict[str, Any] = {}
+    for key in sorted(set(table) - set(declared)):
+        problems.append((key, table[key], "not a known key; known keys: " + ", ".join(sorted(declared))))
+    for name, spec in declared.items():
+        if name not in table:
+            if spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
+                problems.append((name, None, f"required: {spec.metadata['description']}"))
+            continue
+        value = table[name]
+        wrong_type = type_problem(value, hints[name])
+        if wrong_type:
+            problems.append((name, value, wrong_type))
+            continue
+        value = coerce(value, hints[name])
+        failed = next((result for check in spec.metadata["checks"] if (result := check(value))), None)
+        if failed:
+            problems.append((name, value, failed))
+            continue
+        values[name] = value
+    if problems:
+        return None, problems
+    instance = settings_class(**values)
+    cross_field = getattr(instance, "problems", None)
+    if cross_field:
+        problems.extend(cross_field())
+    return (None if problems else instance), problems
+
+
+def documented_fields(settings_class: type) -> Iterable[tuple[str, str, Any]]:
+    """(key, description, default) for README tables."""
+    for name, spec in fields_of(settings_class).items():
+        default = spec.default
+        if spec.default_factory is not dataclasses.MISSING:
+            default = spec.default_factory()
+        yield name, spec.metadata["description"], None if default is dataclasses.MISSING else default

@@ -1,0 +1,189 @@
+"""The Terraform state backend: an S3 bucket, its access-log bucket and a DynamoDB lock table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from modules.framework import Construct, TerraformResourceLifecycle, aws
+from modules.iam import deny_insecure_transport, policy_document, statement
+from modules.kms import EncryptionKey
+from modules.naming import lock_table_name, log_bucket_name, state_bucket_name, state_key_alias
+from modules.stack import suppress
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateBackendSettings:
+    project: str
+    region: str
+    account_id: str = ""
+    noncurrent_version_days: int = 90
+    access_log_days: int = 365
+    tags: Mapping[str, str] | None = None
+
+    @property
+    def bucket_name(self) -> str:
+        return state_bucket_name(self.project, self.region, self.account_id)
+
+    @property
+    def log_bucket_name(self) -> str:
+        return log_bucket_name(self.project, self.region, self.account_id)
+
+    @property
+    def lock_table_name(self) -> str:
+        return lock_table_name(self.project)
+
+
+class _Bucket(Construct):
+    """A private bucket: versioned, encrypted, owner-enforced, TLS only, with a lifecycle."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        kms_key_arn: str | None,
+        noncurrent_days: int,
+        expire_days: int | None,
+        extra_statements: list[object],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        protected = TerraformResourceLifecycle(prevent_destroy=True)
+        self.bucket = aws.s3_bucket.S3Bucket(self, "this", bucket=name, lifecycle=protected)
+        bucket_id = self.bucket.id
+        aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
+            self,
+            "public_access",
+            bucket=bucket_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=bucket_id,
+            rule=aws.s3_bucket_ownership_controls.S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        aws.s3_bucket_versioning.S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=bucket_id,
+            versioning_configuration=aws.s3_bucket_versioning.S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        sse = aws.s3_bucket_server_side_encryption_configuration
+        aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=bucket_id,
+            rule=[
+                sse.S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=sse.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                        sse_algorithm="aws:kms" if kms_key_arn else "AES256", kms_master_key_id=kms_key_arn
+                    ),
+                    bucket_key_enabled=True if kms_key_arn else None,
+                )
+            ],
+        )
+        lifecycle = aws.s3_bucket_lifecycle_configuration
+        aws.s3_bucket_lifecycle_configuration.S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=bucket_id,
+            rule=[
+                lifecycle.S3BucketLifecycleConfigurationRule(
+                    id="expire-noncurrent-and-abort-incomplete-uploads",
+                    status="Enabled",
+                    filter=[lifecycle.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=[
+                        lifecycle.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=noncurrent_days)
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        lifecycle.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                    expiration=[lifecycle.S3BucketLifecycleConfigurationRuleExpiration(days=expire_days)]
+                    if expire_days
+                    else None,
+                )
+            ],
+        )
+        policy = policy_document(self, "policy_document", deny_insecure_transport(self.bucket.arn), *extra_statements)
+        aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=bucket_id, policy=policy.json)
+        self.arn: str = self.bucket.arn
+        self.name: str = self.bucket.bucket
+
+
+class StateBackend(Construct):
+    """State bucket (SSE-KMS with its own CMK, access-logged), log bucket and lock table."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: StateBackendSettings) -> None:
+        super().__init__(scope, construct_id)
+        identity = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account")
+        partition = aws.data_aws_partition.DataAwsPartition(self, "partition").partition
+        account_id = identity.account_id
+        self.key = EncryptionKey(
+            self,
+            "key",
+            alias=state_key_alias(settings.project).removeprefix("alias/"),
+            description=f"{settings.project}: Terraform state bucket and lock table",
+            account_id=account_id,
+            partition=partition,
+            prevent_destroy=True,
+        )
+        state_bucket_arn = f"arn:{partition}:s3:::{settings.bucket_name}"
+        self.logs = _Bucket(
+            self,
+            "logs",
+            name=settings.log_bucket_name,
+            kms_key_arn=None,
+            noncurrent_days=30,
+            expire_days=settings.access_log_days,
+            extra_statements=[
+                statement(
+                    "S3ServerAccessLogsFromTheStateBucket",
+                    ["s3:PutObject"],
+                    [f"arn:{partition}:s3:::{settings.log_bucket_name}/access/*"],
+                    principals={"Service": ["logging.s3.amazonaws.com"]},
+                    conditions=[
+                        ("ArnLike", "aws:SourceArn", [state_bucket_arn]),
+                        ("StringEquals", "aws:SourceAccount", [account_id]),
+                    ],
+                )
+            ],
+        )
+        log_bucket = self.logs.bucket
+        suppress(log_bucket, "CKV_AWS_145", "S3 server access logs can only be delivered to a bucket encrypted with SSE-S3 (AES256), not SSE-KMS")
+        suppress(log_bucket, "CKV_AWS_144", "Access logs are an audit trail kept 1 year in one region; a replica doubles cost without protecting state")
+        suppress(log_bucket, "CKV2_AWS_62", "Nothing consumes events of access-log objects; notifications would be noise")
+
+        self.state = _Bucket(
+            self,
+            "bucket",
+            name=settings.bucket_name,
+            kms_key_arn=self.key.arn,
+            noncurrent_days=settings.noncurrent_version_days,
+            expire_days=None,
+            extra_statements=[],
+        )
+        state_bucket = self.state.bucket
+        aws.s3_bucket_logging.S3BucketLoggingA(
+            self, "logging", bucket=state_bucket.id, target_bucket=log_bucket.id, target_prefix="access/"
+        )
+        suppress(state_bucket, "CKV_AWS_144", "State is versioned and KMS-encrypted; cross-region replication needs a second region's key and bucket for a few KB of state")
+        suppress(state_bucket, "CKV2_AWS_62", "Terraform reads and writes state itself; no consumer for S3 event notifications exists")
+
+        self.lock_table = aws.dynamodb_table.DynamodbTable(
+            self,
+            "lock",
+            name=settings.lock_table_name,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="LockID",
+            attribute=[aws.dynamodb_table.DynamodbTableAttribute(name="LockID", type="S")],
+            server_side_encryption=aws.dynamodb_table.DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=self.key.arn),
+            point_in_time_recovery=aws.dynamodb_table.DynamodbTablePointInTimeRecovery(enabled=True),
+            deletion_protection_enabled=True,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+        )

@@ -1,0 +1,73 @@
+# Shared by the scripts in this folder: installs what is missing and points Terraform at a provider.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PIPENV_VENV_IN_PROJECT=1 PIPENV_YES=1 PIPENV_NOSPIN=1 PIPENV_VERBOSITY=-1
+export CHECKPOINT_DISABLE=1                                  # no Terraform / cdktf version checks
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+PIPENV_VERSION="2026.10.3"
+AWS_PROVIDER="registry.terraform.io/hashicorp/aws"
+AWS_PROVIDER_VERSION="5.100.0"
+PY="$ROOT/.venv/bin/python"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Python packages exactly as locked in Pipfile.lock, in ./.venv; skipped when the lock is unchanged.
+ensure_python() {
+  command -v python3 >/dev/null || die "python3 (3.11) is required"
+  if ! command -v pipenv >/dev/null; then
+    say "installing pipenv $PIPENV_VERSION"
+    python3 -m pip install --quiet "pipenv==$PIPENV_VERSION" || die "could not install pipenv"
+  fi
+  local stamp="$ROOT/.venv/.pipfile-lock.sha256" want
+  want="$(sha256sum "$ROOT/Pipfile.lock" | cut -d' ' -f1)"
+  if [[ ! -x "$PY" || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    say "installing the locked Python packages (pipenv sync --dev)"
+    (cd "$ROOT" && pipenv sync --dev >&2) || die "pipenv sync failed"
+    printf '%s\n' "$want" >"$stamp"
+  fi
+}
+
+# The cdktf CLI pinned in package-lock.json, in ./node_modules.
+ensure_cdktf_cli() {
+  command -v npm >/dev/null || die "Node.js 20+ and npm are required for the cdktf CLI"
+  local stamp="$ROOT/node_modules/.package-lock.sha256" want
+  want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+  if [[ ! -x "$ROOT/node_modules/.bin/cdktf" || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    say "installing the cdktf CLI (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed"
+    printf '%s\n' "$want" >"$stamp"
+  fi
+}
+
+# A local copy of the AWS provider, when this machine has one: $TF_PLUGIN_MIRROR or a usual place.
+find_provider_mirror() {
+  local dir
+  for dir in "${TF_PLUGIN_MIRROR:-}" /opt/tf-plugins /usr/share/terraform/plugins /usr/local/share/terraform/plugins \
+             "$HOME/.terraform.d/plugins" "$HOME/.local/share/terraform/plugins"; do
+    [[ -n "$dir" && -d "$dir/$AWS_PROVIDER/$AWS_PROVIDER_VERSION" ]] && { printf '%s\n' "$dir"; return 0; }
+  done
+  return 1
+}
+
+# Points Terraform (and the cdktf CLI, which runs terraform init itself) at a CLI configuration with
+# a shared plugin cache, and the provider mirror when there is one; the registry otherwise. A user's
+# own existing TF_CLI_CONFIG_FILE is kept.
+ensure_terraform() {
+  command -v terraform >/dev/null || die "terraform (1.11+) is required on the PATH"
+  if [[ -n "${TF_CLI_CONFIG_FILE:-}" && -f "$TF_CLI_CONFIG_FILE" && "$TF_CLI_CONFIG_FILE" != "$ROOT/.cache/terraform/cli.tfrc" ]]; then
+    return 0
+  fi
+  local config="$ROOT/.cache/terraform/cli.tfrc" mirror
+  mkdir -p "$ROOT/.cache/terraform/plugin-cache"
+  {
+    printf 'plugin_cache_dir = "%s"\n' "$ROOT/.cache/terraform/plugin-cache"
+    if mirror="$(find_provider_mirror)"; then
+      printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["%s"]\n  }\n' "$mirror" "$AWS_PROVIDER"
+      printf '  direct {\n    exclude = ["%s"]\n  }\n}\n' "$AWS_PROVIDER"
+    fi
+  } >"$config"
+  export TF_CLI_CONFIG_FILE="$config"
+}

@@ -1,0 +1,29 @@
+"""Editing environment files in tests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+def set_key(path: Path, section: str, key: str, value: str | None) -> None:
+    """Sets (or with None removes) ``key`` in ``[section]`` of a TOML file, keeping everything else."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = f"[{section}]"
+    start = lines.index(header) if header in lines else None
+    if start is None:
+        lines += ["", header]
+        start = len(lines) - 1
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+    pattern = re.compile(rf"^{re.escape(key)}\s*=")
+    for i in range(start + 1, end):
+        if pattern.match(lines[i]):
+            if value is None:
+                del lines[i]
+            else:
+                lines[i] = f"{key} = {value}"
+            break
+    else:
+        assert value is not None, f"{key} is not in [{section}] of {path}"
+        lines.insert(start + 1, f"{key} = {value}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

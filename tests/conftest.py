@@ -1,0 +1,58 @@
+"""Shared fixtures. The provider bindings are imported once (lazily) and every stack is synthesized
+once per session: importing the AWS bindings eagerly costs ~20 s per process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import modules.framework  # noqa: E402,F401  (first: lazy provider bindings)
+from modules.app import synthesize  # noqa: E402
+
+ENVIRONMENTS = ROOT / "environments"
+
+
+@pytest.fixture(scope="session")
+def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """cdktf.out synthesized once from the shipped environment files."""
+    target = tmp_path_factory.mktemp("synth") / "cdktf.out"
+    synthesize(ENVIRONMENTS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def stack_json(outdir: Path) -> Callable[[str], dict]:
+    cache: dict[str, dict] = {}
+
+    def load(name: str) -> dict:
+        if name not in cache:
+            cache[name] = json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text(encoding="utf-8"))
+        return cache[name]
+
+    return load
+
+
+@pytest.fixture
+def environments(tmp_path: Path) -> Path:
+    """A writable copy of environments/ for tests that change or add files."""
+    target = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS, target)
+    return target
+
+
+def resources(document: dict, resource_type: str) -> dict[str, dict]:
+    return document.get("resource", {}).get(resource_type, {})
+
+
+def only(document: dict, resource_type: str) -> dict:
+    found = resources(document, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+    return next(iter(found.values()))

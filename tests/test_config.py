@@ -1,0 +1,163 @@
+"""The environment files: every validation rule gives one clear line (file, key, value, allowed)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from modules.config import ConfigError, load_environments
+from tests.conftest import ENVIRONMENTS, ROOT
+from tests.config_helpers import set_key
+
+
+def problems_of(directory: Path) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_environments(directory)
+    return raised.value.problems
+
+
+def test_shipped_environments_load_with_the_spec_table_values() -> None:
+    configs = {config.name: config for config in load_environments(ENVIRONMENTS)}
+    assert sorted(configs) == ["prod", "stage"]
+    stage, prod = configs["stage"], configs["prod"]
+    assert (stage.database.min_acu, stage.database.max_acu, stage.database.auto_pause_seconds) == (0, 2, 300)
+    assert (prod.database.min_acu, prod.database.max_acu) == (0.5, 8)
+    assert (stage.database.backup_retention_days, prod.database.backup_retention_days) == (1, 7)
+    assert (stage.database.deletion_protection, prod.database.deletion_protection) == (False, True)
+    assert (stage.app.cpu, stage.app.memory, prod.app.cpu, prod.app.memory) == (256, 512, 512, 1024)
+    assert (stage.app.min_instances, stage.app.max_instances, stage.app.max_concurrency) == (1, 2, 50)
+    assert (prod.app.min_instances, prod.app.max_instances, prod.app.max_concurrency) == (1, 5, 100)
+    assert (stage.cache.node_type, prod.cache.node_type) == ("cache.t4g.micro", "cache.t4g.small")
+    assert (stage.app.log_level, prod.app.log_level) == ("DEBUG", "WARNING")
+    assert (stage.budget.monthly_usd, prod.budget.monthly_usd) == (10, 25)
+
+
+def test_defaults_are_merged_under_each_environment() -> None:
+    stage = {config.name: config for config in load_environments(ENVIRONMENTS)}["stage"]
+    assert stage.app.port == 8000 and stage.app.health_check_path == "/health"
+    assert stage.app.environment["APP_NAME"] == "cerberus"  # from _defaults.toml
+    assert stage.app.environment["APP_ENV"] == "staging"  # from stage.toml, same table
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("database", "min_acu", "3", "environments/stage.toml: database.min_acu = 3: expected at most max_acu (2)"),
+        ("database", "max_acu", "300", "environments/stage.toml: database.max_acu = 300: expected a number from 1 to 256"),
+        ("database", "min_acu", "0.3", "environments/stage.toml: database.min_acu = 0.3: expected a multiple of 0.5"),
+        ("database", "auto_pause_seconds", "200", "database.auto_pause_seconds = 200: expected a number from 300 to 86400"),
+        ("database", "auto_pause_seconds", "90000", "database.auto_pause_seconds = 90000: expected a number from 300 to 86400"),
+        ("database", "backup_retention_days", "0", "database.backup_retention_days = 0: expected a number from 1 to 35"),
+        ("database", "engine_version", '"16.2"', 'database.engine_version = "16.2": expected 16.3 or later when min_acu = 0'),
+        ("database", "engine_version", '"12.9"', 'database.engine_version = "12.9": expected an Aurora PostgreSQL version'),
+        ("database", "max_acu", '"two"', 'database.max_acu = "two": expected a number'),
+        ("database", "deletion_protection", '"no"', 'database.deletion_protection = "no": expected true or false'),
+        ("database", "min_acus", "0", "database.min_acus = 0: expected not a known key; known keys: auto_pause_seconds"),
+        ("database", "min_acu", None, "environments/stage.toml: database.min_acu: expected required: Minimum capacity"),
+        ("app", "memory", "2048", "environments/stage.toml: app.memory = 2048: expected with cpu = 256: one of 512, 1024"),
+        ("app", "cpu", "300", "app.cpu = 300: expected one of: 256, 512, 1024, 2048, 4096"),
+        ("app", "min_instances", "3", "app.min_instances = 3: expected at most max_instances (2)"),
+        ("app", "max_instances", "26", "app.max_instances = 26: expected a number from 1 to 25"),
+        ("app", "max_concurrency", "201", "app.max_concurrency = 201: expected a number from 1 to 200"),
+        ("app", "log_level", '"TRACE"', 'app.log_level = "TRACE": expected one of: "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"'),
+        ("app", "health_check_path", '"health"', 'app.health_check_path = "health": expected a path starting with /'),
+        ("app.environment", "DB_PASSWORD", '"hunter2"', "expected no secret-looking names in plain variables (bad name: DB_PASSWORD)"),
+        ("app.environment", "SECRET_KEY", '"x"', "expected no SECRET_KEY: it is set by the stack"),
+        ("app.environment", "DATABASE_POOL_SIZE", "5", "app.environment = {"),
+        ("cache", "node_type", '"cache.t4g.huge"', 'cache.node_type = "cache.t4g.huge": expected one of: "cache.t4g.micro"'),
+        ("cache", "engine_version", '"6.2"', 'cache.engine_version = "6.2": expected one of: "7.2", "8.0", "8.1"'),
+        ("cache", "automatic_failover", "true", "cache.automatic_failover = true: expected false unless replicas >= 1"),
+        ("cache", "replicas", "6", "cache.replicas = 6: expected a number from 0 to 5"),
+        ("budget", "monthly_usd", "0", "environments/stage.toml: budget.monthly_usd = 0: expected a number greater than 0"),
+        ("budget", "monthly_usd", "-5", "budget.monthly_usd = -5: expected a number greater than 0"),
+        ("budget", "alert_emails", '["ops@example"]', 'budget.alert_emails = ["ops@example"]: expected an email address'),
+        ("budget", "alert_emails", "[]", "budget.alert_emails = []: expected at least one item"),
+        ("environment", "project", '"Cerberus_X"', 'environment.project = "Cerberus_X": expected lowercase letters, digits and single hyphens'),
+        ("environment", "project", '"a-very-long-project-name"', "environment.project = \"a-very-long-project-name\": expected at most 20 characters"),
+        ("environment", "region", '"us-east"', 'environment.region = "us-east": expected an AWS region'),
+        ("environment", "account_id", '"12345"', 'environment.account_id = "12345": expected 12 digits, or empty'),
+        ("environment", "name", '"staging"', 'environment.name = "staging": expected "stage", the file name'),
+        ("alarms", "aurora_cpu_warning", "99", "alarms.aurora_cpu_warning = 99: expected at most aurora_cpu_critical (95)"),
+    ],
+)
+def test_bad_value_is_reported_with_file_key_value_and_what_is_allowed(
+    environments: Path, section: str, key: str, value: str | None, expected: str
+) -> None:
+    set_key(environments / "stage.toml", section, key, value)
+    problems = problems_of(environments)
+    assert any(expected in problem for problem in problems), problems
+    assert all(problem.startswith("environments/") for problem in problems)
+
+
+def test_unknown_section_is_reported(environments: Path) -> None:
+    with (environments / "prod.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[databse]\nmin_acu = 1\n")
+    assert any("prod.toml: databse: expected a known section: [environment], [app]" in p for p in problems_of(environments))
+
+
+def test_invalid_toml_is_reported_not_raised(environments: Path) -> None:
+    (environments / "prod.toml").write_text("[database\nmin_acu = 1\n", encoding="utf-8")
+    problems = problems_of(environments)
+    assert len(problems) == 1 and "prod.toml: not valid TOML:" in problems[0]
+
+
+@pytest.mark.parametrize("stem", ["Dev", "dev_1", "1dev", "dev--x", "a-name-that-is-far-too-long"])
+def test_file_name_must_be_a_valid_environment_name(environments: Path, stem: str) -> None:
+    (environments / f"{stem}.toml").write_text((environments / "stage.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    problems = problems_of(environments)
+    assert any(f"{stem}.toml: the file name {stem!r} is not a valid environment name" in p for p in problems), problems
+
+
+def test_a_problem_in_the_defaults_names_the_defaults_file_and_the_environment(environments: Path) -> None:
+    set_key(environments / "_defaults.toml", "app", "port", "70000")
+    problems = problems_of(environments)
+    assert any(p.startswith("environments/_defaults.toml (for environments/prod.toml): app.port = 70000") for p in problems)
+    assert any(p.startswith("environments/_defaults.toml (for environments/stage.toml): app.port = 70000") for p in problems)
+
+
+def test_every_problem_in_every_file_is_reported_at_once(environments: Path) -> None:
+    set_key(environments / "stage.toml", "database", "min_acu", "5")
+    set_key(environments / "stage.toml", "cache", "node_type", '"cache.x1.nano"')
+    set_key(environments / "prod.toml", "budget", "monthly_usd", "0")
+    problems = problems_of(environments)
+    assert len(problems) == 3, problems
+    assert sum("stage.toml" in p for p in problems) == 2 and sum("prod.toml" in p for p in problems) == 1
+
+
+def test_a_new_environment_file_needs_no_code(environments: Path) -> None:
+    text = (environments / "stage.toml").read_text(encoding="utf-8").replace('name = "stage"', 'name = "dev"')
+    (environments / "dev.toml").write_text(text, encoding="utf-8")
+    assert [config.name for config in load_environments(environments)] == ["dev", "prod", "stage"]
+
+
+def test_main_reports_bad_input_without_traceback_and_leaves_the_output_untouched(
+    environments: Path, tmp_path: Path
+) -> None:
+    set_key(environments / "stage.toml", "database", "min_acu", "0.3")
+    set_key(environments / "prod.toml", "app", "memory", "4096")
+    outdir = tmp_path / "cdktf.out"
+    (outdir / "stacks" / "stage").mkdir(parents=True)
+    sentinel = outdir / "stacks" / "stage" / "cdk.tf.json"
+    sentinel.write_text('{"previous": true}\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=tmp_path,
+        env={**os.environ, "ENVIRONMENTS_DIR": str(environments), "CDKTF_OUTDIR": str(outdir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: environments/prod.toml: app.memory = 4096: expected with cpu = 512: one of 1024",
+        "error: environments/stage.toml: database.min_acu = 0.3: expected a multiple of 0.5",
+    ]
+    assert sentinel.read_text(encoding="utf-8") == '{"previous": true}\n'
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cdktf.out", "environments"]
