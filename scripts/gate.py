@@ -98,7 +98,8 @@ def _stack_of(file_path: str) -> str:
     return parts[0] if parts else ""
 
 
-def evaluate(outdir: Path, stacks: list[str], reports: Path) -> list[StackResult]:
+def evaluate(outdir: Path, stacks: list[str], reports: Path, timings: dict[str, float] | None = None) -> list[StackResult]:
+    timings = {} if timings is None else timings
     results = {name: StackResult(name) for name in stacks}
     stacks_dir = outdir / "stacks"
     for name, result in results.items():
@@ -112,17 +113,29 @@ def evaluate(outdir: Path, stacks: list[str], reports: Path) -> list[StackResult
         result.outputs = len(document.get("output", {}))
 
     present = [name for name, result in results.items() if not result.problems]
+    def timed(phase: str, work, *args):  # type: ignore[no-untyped-def]
+        started = time.monotonic()
+        try:
+            return work(*args)
+        finally:
+            timings[phase] = timings.get(phase, 0.0) + time.monotonic() - started
+
+    phase_started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        scan = pool.submit(checkov, stacks_dir, reports)
+        scan = pool.submit(timed, "checkov (all stacks, one process)", checkov, stacks_dir, reports)
         # terraform init shares one plugin cache, which is not safe for concurrent writers: the first
         # init fills it alone, then the rest link to it in parallel with checkov.
         validations: dict[str, concurrent.futures.Future[str]] = {}
         if present:
-            results[present[0]].validate = terraform_validate(stacks_dir / present[0])
-            validations = {name: pool.submit(terraform_validate, stacks_dir / name) for name in present[1:]}
+            results[present[0]].validate = timed(f"terraform init+validate {present[0]}", terraform_validate, stacks_dir / present[0])
+            validations = {
+                name: pool.submit(timed, f"terraform init+validate {name}", terraform_validate, stacks_dir / name)
+                for name in present[1:]
+            }
         for name, future in validations.items():
             results[name].validate = future.result()
         findings = scan.result()
+    timings["validate + checkov (concurrent, wall)"] = time.monotonic() - phase_started
 
     for error in findings["parsing_errors"]:
         stack = _stack_of(os.path.relpath(error, stacks_dir))
@@ -180,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outdir", type=Path, default=ROOT / "cdktf.out")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports" / "checkov")
+    parser.add_argument("--synth-seconds", type=float, help="how long synthesis took, for timings.json")
     parser.add_argument("--stacks", help="comma-separated stack names (default: every stack in the manifest)")
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -191,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"error: {manifest} is missing: synthesize first (./scripts/synth.sh)", file=sys.stderr)
         return 1
-    results = evaluate(args.outdir, stacks, args.reports)
+    timings: dict[str, float] = {}
+    if args.synth_seconds is not None:
+        timings["synthesis (python main.py)"] = args.synth_seconds
+    results = evaluate(args.outdir, stacks, args.reports, timings)
+    (args.reports / "timings.json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
     (args.reports / "summary.json").write_text(
         json.dumps([result.__dict__ | {"ok": result.ok} for result in results], indent=2, sort_keys=True) + "\n",
         encoding="utf-8",

@@ -17,6 +17,8 @@ esac
 ensure_python
 ensure_terraform
 cd "$ROOT"
+started=$EPOCHREALTIME
 "$PY" main.py
+synth_seconds=$(awk "BEGIN { print $EPOCHREALTIME - $started }")
 [[ $gate == 1 ]] || exit 0
-"$PY" scripts/gate.py
+"$PY" scripts/gate.py --synth-seconds "$synth_seconds"

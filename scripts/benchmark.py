@@ -1,0 +1,155 @@
+"""Synthesis and gate benchmark: prints a table; asserts nothing (timings vary by machine).
+
+    python scripts/benchmark.py [--rounds 3] [--skip-gate]
+
+1. Synthesis of the shipped environments, eager vs lazy provider import, alternating A/B in fresh
+   processes after one warm-up each (the jsii package cache is then warm): median wall time, median
+   peak RSS of the whole process tree (Python + the jsii Node process), and the ratios.
+2. Lazy synthesis with 2, 10 and 30 generated environment files: time per extra environment.
+3. The whole ./scripts/synth.sh gate, split by phase (synthesis, terraform validate, checkov).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak tree RSS (KB) of one run; fails loudly if the command fails."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    elapsed = time.monotonic() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stdout}\n{stderr}")
+    return elapsed, peak
+
+
+def synth_env(outdir: Path, environments: Path | None = None, eager: bool = False) -> dict[str, str]:
+    env = {**os.environ, "CDKTF_OUTDIR": str(outdir)}
+    env.pop("CDKTF_EAGER_PROVIDER", None)
+    if eager:
+        env["CDKTF_EAGER_PROVIDER"] = "1"
+    if environments:
+        env["ENVIRONMENTS_DIR"] = str(environments)
+    return env
+
+
+def eager_vs_lazy(rounds: int, scratch: Path) -> None:
+    command = [sys.executable, "main.py"]
+    runs: dict[str, list[tuple[float, int]]] = {"eager": [], "lazy": []}
+    for mode in runs:  # warm-up: jsii package cache, OS page cache
+        measure(command, synth_env(scratch / "warm", eager=mode == "eager"))
+    for _ in range(rounds):
+        for mode in runs:  # alternating A/B
+            runs[mode].append(measure(command, synth_env(scratch / mode, eager=mode == "eager")))
+    print(f"\n1. Synthesis of the shipped environments ({rounds} rounds each, alternating, fresh processes)")
+    print(f"{'path':<8} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MB':>12}")
+    medians = {}
+    for mode, samples in runs.items():
+        times = [sample[0] for sample in samples]
+        rss = statistics.median(sample[1] for sample in samples) / 1024
+        medians[mode] = (statistics.median(times), rss)
+        print(f"{mode:<8} {medians[mode][0]:>9.2f} {min(times):>7.2f} {max(times):>7.2f} {rss:>12.0f}")
+    time_ratio = medians["lazy"][0] / medians["eager"][0]
+    rss_ratio = medians["lazy"][1] / medians["eager"][1]
+    print(f"lazy/eager: wall {time_ratio:.2f} (target <= 0.33), peak RSS {rss_ratio:.2f} (target <= 0.60)")
+
+
+def scaling(rounds: int, scratch: Path) -> None:
+    stage = (ROOT / "environments" / "stage.toml").read_text(encoding="utf-8")
+    results = {}
+    for count in (2, 10, 30):
+        environments = scratch / f"envs-{count}"
+        shutil.rmtree(environments, ignore_errors=True)
+        environments.mkdir()
+        shutil.copy(ROOT / "environments" / "_defaults.toml", environments)
+        for index in range(count):
+            name = f"env{index:02d}"
+            (environments / f"{name}.toml").write_text(stage.replace('name = "stage"', f'name = "{name}"'), encoding="utf-8")
+        samples = [measure([sys.executable, "main.py"], synth_env(scratch / f"out-{count}", environments))[0] for _ in range(rounds)]
+        results[count] = statistics.median(samples)
+    print("\n2. Lazy synthesis by number of environments (median)")
+    print(f"{'environments':>12} {'seconds':>8}")
+    for count, seconds in results.items():
+        print(f"{count:>12} {seconds:>8.2f}")
+    per_env = (results[30] - results[2]) / 28
+    print(f"each extra environment: {per_env:.3f} s (target <= 0.3 s)")
+
+
+def gate() -> None:
+    env = {**os.environ}
+    wall, _ = measure(["./scripts/synth.sh"], env)
+    timings = json.loads((ROOT / "reports" / "checkov" / "timings.json").read_text(encoding="utf-8"))
+    print("\n3. ./scripts/synth.sh (synthesis + terraform validate + checkov, every stack)")
+    print(f"{'phase':<34} {'seconds':>8}")
+    for phase, seconds in timings.items():
+        print(f"{phase:<34} {seconds:>8.2f}")
+    print(f"{'whole script (wall)':<34} {wall:>8.2f}  (target <= 45 s)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--skip-gate", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') // 2**30} GiB, "
+          f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    with tempfile.TemporaryDirectory(prefix="cdktf-bench-") as scratch:
+        eager_vs_lazy(args.rounds, Path(scratch))
+        scaling(args.rounds, Path(scratch))
+    if not args.skip_gate:
+        gate()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
