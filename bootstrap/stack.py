@@ -6,7 +6,7 @@ never removes it): the backend cannot store the state of its own creation.
 
 from __future__ import annotations
 
-from modules.framework import Construct, LocalBackend, TerraformOutput, aws
+from modules.framework import Construct, LocalBackend
 from modules.stack import Stack
 from modules.state_backend import StateBackend, StateBackendSettings
 
@@ -18,25 +18,17 @@ class BootstrapStack(Stack):
     def __init__(self, scope: Construct, stack_id: str, *, settings: StateBackendSettings) -> None:
         super().__init__(scope, stack_id)
         LocalBackend(self, path=LOCAL_STATE)
-        aws.provider.AwsProvider(
-            self,
-            "aws",
+        self.aws_provider(
             region=settings.region,
-            allowed_account_ids=[settings.account_id] if settings.account_id else None,
-            default_tags=[
-                aws.provider.AwsProviderDefaultTags(
-                    tags={**(settings.tags or {}), "project": settings.project, "managed-by": "cdktf", "stack": stack_id}
-                )
-            ],
+            account_id=settings.account_id,
+            tags={**(settings.tags or {}), "project": settings.project, "managed-by": "cdktf", "stack": stack_id},
         )
         backend = StateBackend(self, "state", settings=settings)
-        outputs = {
+        self.outputs({
             "state_bucket_name": (backend.state.name, "S3 bucket holding every environment's state"),
             "state_bucket_arn": (backend.state.arn, "ARN of the state bucket"),
             "access_log_bucket_name": (backend.logs.name, "Bucket receiving the state bucket's access logs"),
             "lock_table_name": (backend.lock_table.name, "DynamoDB table for state locks (LockID)"),
             "state_kms_key_arn": (backend.key.arn, "CMK encrypting the state bucket and lock table"),
             "region": (settings.region, "Region of the backend"),
-        }
-        for name, (value, description) in outputs.items():
-            TerraformOutput(self, name, value=value, description=description)
+        })

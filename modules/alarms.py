@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modules.framework import Construct, aws
 from modules.schema import between, setting
 
 
@@ -44,3 +45,98 @@ class AlarmSettings:
         if warning < critical:
             found.append(("aurora_freeable_memory_warning_mb", warning, f"at least the critical threshold ({critical:g})"))
         return found
+
+
+@dataclass(frozen=True)
+class AlarmTargets:
+    """The names CloudWatch knows the environment's resources by."""
+
+    name_prefix: str
+    apprunner_service_name: str
+    apprunner_service_id: str
+    aurora_cluster_id: str
+    aurora_max_acu: float
+    valkey_node_ids: tuple[str, ...]
+
+
+def aurora_max_connections(max_acu: float) -> int:
+    """PostgreSQL's default max_connections on Aurora, LEAST(DBInstanceClassMemory/9531392, 5000), for
+    Serverless v2 at its maximum capacity (2 GiB per ACU)."""
+    return min(int(max_acu * 2 * 1024**3 / 9531392), 5000)
+
+
+class ServiceAlarms(Construct):
+    """Warning and critical alarms for the reference guide's key metrics, to an encrypted SNS topic
+    whose e-mail subscribers are the budget's alert addresses."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: AlarmSettings,
+        targets: AlarmTargets,
+        emails: tuple[str, ...],
+        kms_key_arn: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = aws.sns_topic.SnsTopic(self, "topic", name=f"{targets.name_prefix}-alarms", kms_master_key_id=kms_key_arn)
+        for index, email in enumerate(emails):
+            aws.sns_topic_subscription.SnsTopicSubscription(
+                self, f"email_{index + 1}", topic_arn=self.topic.arn, protocol="email", endpoint=email
+            )
+        apprunner = {"ServiceName": targets.apprunner_service_name, "ServiceID": targets.apprunner_service_id}
+        aurora = {"DBClusterIdentifier": targets.aurora_cluster_id}
+        max_connections = aurora_max_connections(targets.aurora_max_acu)
+        definitions: list[tuple[str, str, str, dict[str, str], str, float, float, str]] = [
+            # (id, namespace, metric, dimensions, statistic, warning, critical, comparison)
+            ("apprunner_5xx", "AWS/AppRunner", "5xxStatusCount", apprunner, "Sum",
+             settings.apprunner_5xx_warning, settings.apprunner_5xx_critical, "GreaterThanThreshold"),
+            ("apprunner_latency_p99", "AWS/AppRunner", "RequestLatency", apprunner, "p99",
+             settings.apprunner_latency_p99_warning_ms, settings.apprunner_latency_p99_critical_ms, "GreaterThanThreshold"),
+            ("aurora_acu", "AWS/RDS", "ACUUtilization", aurora, "Average",
+             settings.aurora_acu_utilization_warning, settings.aurora_acu_utilization_critical, "GreaterThanThreshold"),
+            ("aurora_cpu", "AWS/RDS", "CPUUtilization", aurora, "Average",
+             settings.aurora_cpu_warning, settings.aurora_cpu_critical, "GreaterThanThreshold"),
+            ("aurora_freeable_memory", "AWS/RDS", "FreeableMemory", aurora, "Minimum",
+             settings.aurora_freeable_memory_warning_mb * 1024**2, settings.aurora_freeable_memory_critical_mb * 1024**2, "LessThanThreshold"),
+            ("aurora_connections", "AWS/RDS", "DatabaseConnections", aurora, "Maximum",
+             round(max_connections * settings.aurora_connections_warning_percent / 100),
+             round(max_connections * settings.aurora_connections_critical_percent / 100), "GreaterThanThreshold"),
+        ]
+        for node in targets.valkey_node_ids:
+            node_dimensions = {"CacheClusterId": node}
+            suffix = node.rsplit("-", 1)[1]
+            definitions += [
+                (f"valkey_{suffix}_connections", "AWS/ElastiCache", "CurrConnections", node_dimensions, "Maximum",
+                 settings.valkey_connections_warning, settings.valkey_connections_critical, "GreaterThanThreshold"),
+                (f"valkey_{suffix}_memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", node_dimensions, "Maximum",
+                 settings.valkey_memory_warning_percent, settings.valkey_memory_critical_percent, "GreaterThanThreshold"),
+            ]
+        self.alarms = []
+        for alarm_id, namespace, metric, dimensions, statistic, warning, critical, comparison in definitions:
+            for level, threshold in (("warning", warning), ("critical", critical)):
+                percentile = statistic.startswith("p")
+                self.alarms.append(
+                    aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm(
+                        self,
+                        f"{alarm_id}_{level}",
+                        alarm_name=f"{targets.name_prefix}-{alarm_id.replace('_', '-')}-{level}",
+                        alarm_description=f"{level}: {namespace} {metric} {statistic} "
+                        f"{'<' if comparison.startswith('Less') else '>'} {threshold:g} over 5 minutes",
+                        namespace=namespace,
+                        metric_name=metric,
+                        dimensions=dimensions,
+                        statistic=None if percentile else statistic,
+                        extended_statistic=statistic if percentile else None,
+                        period=300,
+                        evaluation_periods=1,
+                        threshold=threshold,
+                        comparison_operator=comparison,
+                        # A paused database or an idle service reports nothing: that is not an incident.
+                        treat_missing_data="notBreaching",
+                        alarm_actions=[self.topic.arn],
+                        ok_actions=[self.topic.arn],
+                    )
+                )
+        self.topic_arn: str = self.topic.arn

@@ -55,8 +55,9 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
 
     checkov ignores skip comments in Terraform JSON, but honours a baseline (a list of resource
     addresses with the check ids accepted on each): ``checkov -d cdktf.out`` picks it up through
-    ``cdktf.out/.checkov.yaml``. The gate (scripts/gate.py) reads the per-stack list, so that it can
-    also fail on a suppression that no longer matches any finding.
+    ``cdktf.out/.checkov.yaml``. checkov matches a baseline entry by resource and check id, not by
+    file; the gate (scripts/gate.py) reads the per-stack lists instead, so it matches per stack and
+    also fails on a suppression that no longer matches any finding.
     """
     failed_checks = []
     for stack in stacks:
@@ -67,7 +68,8 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
         _write_json(stack_dir / SUPPRESSIONS_FILE, suppressions)
         by_resource: dict[str, list[str]] = {}
         for item in stack.suppressions:
-            by_resource.setdefault(item.address, []).append(item.check_id)
+            for address in item.checkov_addresses:
+                by_resource.setdefault(address, []).append(item.check_id)
         if by_resource:
             failed_checks.append(
                 {

@@ -6,6 +6,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from modules.compute import Workload
+from modules.framework import Construct, aws
+from modules.iam import policy_document, service_role, statement
 from modules.schema import LOG_LEVELS, between, matches, one_of, setting
 
 # vCPU units -> memory (MB) pairs App Runner offers.
@@ -53,6 +56,9 @@ class AppRunnerSettings:
         "HTTP health check path", matches(r"/[A-Za-z0-9/._~-]*", "a path starting with /"), default="/health"
     )
     log_level: str = setting("LOG_LEVEL of the application", one_of(*LOG_LEVELS))
+    secret_key_version: int = setting(
+        "Version of the generated SECRET_KEY; increase it to rotate the key (ends every session)", between(1, 1_000_000), default=1
+    )
     environment: Mapping[str, str] = setting(
         "Plain runtime environment variables (never secrets)", _variables, default={}
     )
@@ -65,3 +71,121 @@ class AppRunnerSettings:
         if self.min_instances > self.max_instances:
             found.append(("min_instances", self.min_instances, f"at most max_instances ({self.max_instances})"))
         return found
+
+
+class AppRunnerService(Construct):
+    """The App Runner service with its roles, auto scaling, VPC connector and X-Ray tracing.
+
+    Egress goes through the VPC connector (so Aurora and Valkey stay private); the image comes from
+    ECR through an access role only App Runner's build service can assume; the instance role reads
+    exactly this environment's secrets and nothing else.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: AppRunnerSettings, workload: Workload, partition: str) -> None:
+        super().__init__(scope, construct_id)
+        prefix = workload.name_prefix
+
+        access_role = service_role(
+            self, "access_role", name=f"{prefix}-apprunner-ecr", service="build.apprunner.amazonaws.com",
+            description="App Runner pulls the service image from ECR",
+        )
+        self.access_policy = policy_document(
+            self,
+            "access_policy_document",
+            statement(
+                "PullThisEnvironmentsImages",
+                ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"],
+                [workload.image_repository_arn],
+            ),
+            # GetAuthorizationToken has no resource to name: AWS only accepts "*" for it.
+            statement("GetRegistryToken", ["ecr:GetAuthorizationToken"], ["*"]),
+            statement("DecryptImageLayers", ["kms:Decrypt"], [workload.kms_key_arn]),
+        )
+        aws.iam_role_policy.IamRolePolicy(self, "access_policy", role=access_role.id, name="ecr-pull", policy=self.access_policy.json)
+
+        instance_role = service_role(
+            self, "instance_role", name=f"{prefix}-apprunner-instance", service="tasks.apprunner.amazonaws.com",
+            description="The running service: its own secrets, its own key, its own cache user",
+        )
+        self.instance_policy = policy_document(
+            self,
+            "instance_policy_document",
+            statement("ReadThisEnvironmentsSecrets", ["secretsmanager:GetSecretValue"], list(workload.secret_arns)),
+            statement("DecryptWithThisEnvironmentsKey", ["kms:Decrypt"], [workload.kms_key_arn]),
+            statement("ConnectToTheCacheWithIam", ["elasticache:Connect"], list(workload.cache_connect_arns)),
+            # X-Ray's write API has no resource-level permissions: AWS only accepts "*".
+            statement(
+                "WriteTraces",
+                ["xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets",
+                 "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                ["*"],
+            ),
+        )
+        aws.iam_role_policy.IamRolePolicy(self, "instance_policy", role=instance_role.id, name="runtime", policy=self.instance_policy.json)
+
+        scaling = aws.apprunner_auto_scaling_configuration_version.ApprunnerAutoScalingConfigurationVersion(
+            self,
+            "scaling",
+            auto_scaling_configuration_name=prefix[:32],
+            min_size=settings.min_instances,
+            max_size=settings.max_instances,
+            max_concurrency=settings.max_concurrency,
+        )
+        connector = aws.apprunner_vpc_connector.ApprunnerVpcConnector(
+            self,
+            "vpc_connector",
+            vpc_connector_name=prefix[:40],
+            subnets=workload.subnet_ids,
+            security_groups=[workload.security_group_id],
+        )
+        tracing = aws.apprunner_observability_configuration.ApprunnerObservabilityConfiguration(
+            self,
+            "tracing",
+            observability_configuration_name=prefix[:32],
+            trace_configuration=aws.apprunner_observability_configuration.ApprunnerObservabilityConfigurationTraceConfiguration(vendor="AWSXRAY"),
+        )
+        service = aws.apprunner_service
+        self.service = service.ApprunnerService(
+            self,
+            "this",
+            service_name=f"{prefix}-service",
+            source_configuration=service.ApprunnerServiceSourceConfiguration(
+                # Tags are immutable and deploys explicit (scripts/deploy.sh): a push never deploys itself.
+                auto_deployments_enabled=False,
+                authentication_configuration=service.ApprunnerServiceSourceConfigurationAuthenticationConfiguration(
+                    access_role_arn=access_role.arn
+                ),
+                image_repository=service.ApprunnerServiceSourceConfigurationImageRepository(
+                    image_identifier=f"{workload.image_repository_url}:{workload.image_tag}",
+                    image_repository_type="ECR",
+                    image_configuration=service.ApprunnerServiceSourceConfigurationImageRepositoryImageConfiguration(
+                        port=str(workload.port),
+                        runtime_environment_variables=dict(workload.variables),
+                        runtime_environment_secrets=dict(workload.secrets),
+                    ),
+                ),
+            ),
+            instance_configuration=service.ApprunnerServiceInstanceConfiguration(
+                cpu=str(settings.cpu), memory=str(settings.memory), instance_role_arn=instance_role.arn
+            ),
+            health_check_configuration=service.ApprunnerServiceHealthCheckConfiguration(
+                protocol="HTTP", path=workload.health_check_path, interval=10, timeout=5, healthy_threshold=1, unhealthy_threshold=5
+            ),
+            network_configuration=service.ApprunnerServiceNetworkConfiguration(
+                egress_configuration=service.ApprunnerServiceNetworkConfigurationEgressConfiguration(
+                    egress_type="VPC", vpc_connector_arn=connector.arn
+                ),
+                ingress_configuration=service.ApprunnerServiceNetworkConfigurationIngressConfiguration(is_publicly_accessible=True),
+            ),
+            auto_scaling_configuration_arn=scaling.arn,
+            observability_configuration=service.ApprunnerServiceObservabilityConfiguration(
+                observability_enabled=True, observability_configuration_arn=tracing.arn
+            ),
+            encryption_configuration=service.ApprunnerServiceEncryptionConfiguration(kms_key=workload.kms_key_arn),
+        )
+        self.service_name = f"{prefix}-service"
+        self.arn: str = self.service.arn
+        self.service_id: str = self.service.service_id
+        self.url: str = f"https://{self.service.service_url}"
+        self.instance_role_arn: str = instance_role.arn
+        self.access_role_arn: str = access_role.arn

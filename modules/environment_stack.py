@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from modules.alarms import AlarmTargets, ServiceAlarms
+from modules.apprunner import AppRunnerService
+from modules.aurora import AuroraServerless
+from modules.backup import BackupSettings, DatabaseBackup
+from modules.budget import CostBudget
+from modules.compute import Workload, secret_reference
 from modules.config import EnvironmentConfig
-from modules.framework import Construct, S3Backend, aws
+from modules.ecr import ContainerRepository, EcrSettings
+from modules.framework import Construct, S3Backend, TerraformVariable, aws
+from modules.kms import EncryptionKey, logs_statement, service_use_statement
 from modules.naming import lock_table_name, state_bucket_name, state_key, state_key_alias
-from modules.network import DefaultNetwork
+from modules.network import Network, NetworkSettings
+from modules.secrets import AppSecrets
 from modules.stack import Stack
+from modules.valkey import ValkeyCache
 
 
 class EnvironmentStack(Stack):
@@ -25,15 +35,152 @@ class EnvironmentStack(Stack):
         )
         # Native S3 locking (Terraform >= 1.10); the DynamoDB table stays for older clients during migration.
         self.add_override("terraform.backend.s3.use_lockfile", True)
-        aws.provider.AwsProvider(
-            self,
-            "aws",
+        self.aws_provider(
             region=env.region,
-            allowed_account_ids=[env.account_id] if env.account_id else None,
-            default_tags=[
-                aws.provider.AwsProviderDefaultTags(
-                    tags={**env.tags, "project": env.project, "environment": env.name, "managed-by": "cdktf"}
-                )
-            ],
+            account_id=env.account_id,
+            tags={**env.tags, "project": env.project, "environment": env.name, "managed-by": "cdktf"},
         )
-        self.network = DefaultNetwork(self, "network")
+        prefix = env.prefix
+        protect = config.database.deletion_protection
+        account_id = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account").account_id
+        partition = aws.data_aws_partition.DataAwsPartition(self, "partition").partition
+
+        self.key = EncryptionKey(
+            self,
+            "key",
+            alias=prefix,
+            description=f"{prefix}: data, logs, secrets and images of the {env.name} environment",
+            account_id=account_id,
+            partition=partition,
+            service_statements=[
+                logs_statement(env.region, account_id, partition),
+                service_use_statement("CloudWatchAlarmsPublishToTheEncryptedTopic", "cloudwatch.amazonaws.com", account_id),
+            ],
+            prevent_destroy=protect,
+        )
+        self.network = Network(self, "network", settings=NetworkSettings(name_prefix=prefix))
+        self.secrets = AppSecrets(
+            self, "secrets", name_prefix=prefix, kms_key_arn=self.key.arn,
+            secret_key_version=config.app.secret_key_version, protect=protect,
+        )
+        self.database = AuroraServerless(
+            self,
+            "db",
+            settings=config.database,
+            name_prefix=prefix,
+            subnet_ids=self.network.subnet_ids,
+            security_group_id=self.network.aurora_security_group_id,
+            kms_key_arn=self.key.arn,
+            region=env.region,
+            partition=partition,
+            log_retention_days=env.log_retention_days,
+        )
+        self.backup = DatabaseBackup(
+            self,
+            "backup",
+            settings=BackupSettings(name_prefix=prefix, retention_days=config.database.backup_retention_days, protect=protect),
+            resource_arns=[self.database.arn],
+            kms_key_arn=self.key.arn,
+            partition=partition,
+        )
+        self.cache = ValkeyCache(
+            self,
+            "cache",
+            settings=config.cache,
+            name_prefix=prefix,
+            subnet_ids=self.network.subnet_ids,
+            security_group_id=self.network.valkey_security_group_id,
+            kms_key_arn=self.key.arn,
+            log_retention_days=env.log_retention_days,
+            protect=protect,
+        )
+        self.repository = ContainerRepository(
+            self, "ecr", settings=EcrSettings(name=prefix, protect=protect), kms_key_arn=self.key.arn
+        )
+        image_tag = TerraformVariable(
+            self,
+            "image_tag",
+            type="string",
+            default=config.app.image_tag,
+            description="Image tag to run (tags are immutable); scripts/deploy.sh <env> <tag> sets it per deploy",
+        )
+        self.service = AppRunnerService(
+            self, "service", settings=config.app, workload=self._workload(image_tag.string_value), partition=partition
+        )
+        CostBudget(self, "budget", settings=config.budget, name_prefix=prefix, environment=env.name)
+        self.alarms = ServiceAlarms(
+            self,
+            "alarms",
+            settings=config.alarms,
+            targets=AlarmTargets(
+                name_prefix=prefix,
+                apprunner_service_name=self.service.service_name,
+                apprunner_service_id=self.service.service_id,
+                aurora_cluster_id=self.database.identifier,
+                aurora_max_acu=config.database.max_acu,
+                valkey_node_ids=self.cache.node_ids,
+            ),
+            emails=config.budget.alert_emails,
+            kms_key_arn=self.key.arn,
+        )
+        self._outputs()
+
+    def _workload(self, image_tag: str) -> Workload:
+        """The runtime contract of the service: plain settings in variables, credentials as secret
+        references (never values), connection details from the data tier."""
+        config = self.config
+        variables = {
+            **config.app.environment,
+            "LOG_LEVEL": config.app.log_level,
+            "DATABASE_HOST": self.database.endpoint,
+            "DATABASE_READER_HOST": self.database.reader_endpoint,
+            "DATABASE_PORT": str(self.database.port),
+            "DATABASE_NAME": self.database.database_name,
+            "DATABASE_SSLMODE": "require",
+            "REDIS_HOST": self.cache.primary_endpoint,
+            "REDIS_PORT": str(self.cache.port),
+            "REDIS_USERNAME": self.cache.user_name,
+            "REDIS_AUTH": "iam",
+            "REDIS_TLS": "true",
+        }
+        master = self.database.master_secret_arn
+        return Workload(
+            name_prefix=config.environment.prefix,
+            image_repository_arn=self.repository.arn,
+            image_repository_url=self.repository.url,
+            image_tag=image_tag,
+            port=config.app.port,
+            health_check_path=config.app.health_check_path,
+            variables=dict(sorted(variables.items())),
+            secrets={
+                "DATABASE_USERNAME": secret_reference(master, "username"),
+                "DATABASE_PASSWORD": secret_reference(master, "password"),
+                "SECRET_KEY": secret_reference(self.secrets.secret_key_arn),
+            },
+            secret_arns=(master, self.secrets.secret_key_arn),
+            kms_key_arn=self.key.arn,
+            cache_connect_arns=(self.cache.arn, self.cache.user_arn),
+            subnet_ids=self.network.subnet_ids,
+            security_group_id=self.network.app_security_group_id,
+        )
+
+    def _outputs(self) -> None:
+        self.outputs({
+            "app_url": (self.service.url, "HTTPS URL of the service"),
+            "apprunner_service_arn": (self.service.arn, "ARN of the App Runner service (aws apprunner start-deployment ...)"),
+            "apprunner_service_name": (self.service.service_name, "Name of the App Runner service (log group /aws/apprunner/<name>/...)"),
+            "ecr_repository_url": (self.repository.url, "Push images here: docker push <url>:<tag>"),
+            "alarm_topic_arn": (self.alarms.topic_arn, "SNS topic of the CloudWatch alarms (e-mail subscribers confirm once)"),
+            "aurora_endpoint": (self.database.endpoint, "Aurora writer endpoint"),
+            "aurora_reader_endpoint": (self.database.reader_endpoint, "Aurora reader endpoint (load-balanced over readers)"),
+            "aurora_port": (self.database.port, "Aurora PostgreSQL port"),
+            "aurora_master_secret_arn": (self.database.master_secret_arn, "RDS-managed secret with the master user's credentials"),
+            "valkey_endpoint": (self.cache.primary_endpoint, "Valkey primary endpoint (TLS, IAM authentication)"),
+            "valkey_reader_endpoint": (self.cache.reader_endpoint, "Valkey reader endpoint"),
+            "valkey_port": (self.cache.port, "Valkey port"),
+            "valkey_user": (self.cache.user_name, "Valkey user the application authenticates as with IAM"),
+            "apprunner_security_group_id": (self.network.app_security_group_id, "Security group of the App Runner VPC connector"),
+            "secret_key_secret_arn": (self.secrets.secret_key_arn, "Secrets Manager secret holding SECRET_KEY"),
+            "kms_key_arn": (self.key.arn, "Customer-managed key of this environment"),
+            "backup_vault_name": (self.backup.vault_name, "AWS Backup vault holding the database's daily recovery points"),
+        })

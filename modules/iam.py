@@ -52,3 +52,12 @@ def deny_insecure_transport(bucket_arn: str) -> object:
         principals={"*": ["*"]},
         conditions=[("Bool", "aws:SecureTransport", ["false"])],
     )
+
+
+def service_role(scope: Construct, construct_id: str, *, name: str, description: str, service: str) -> aws.iam_role.IamRole:
+    """A role only ``service`` (e.g. ``tasks.apprunner.amazonaws.com``) can assume; its trust policy is
+    the data source ``<construct_id>_trust``."""
+    trust = policy_document(
+        scope, f"{construct_id}_trust", statement("ServiceAssumesRole", ["sts:AssumeRole"], principals={"Service": [service]})
+    )
+    return aws.iam_role.IamRole(scope, construct_id, name=name, description=description, assume_role_policy=trust.json)

@@ -9,8 +9,9 @@ from modules.framework import Construct, TerraformResourceLifecycle, aws
 
 
 class EncryptionKey(Construct):
-    """One CMK and its alias. Services listed in ``service_principals`` may use it on behalf of this
-    account only (``aws:SourceAccount``); everything else goes through IAM (the account root statement)."""
+    """One CMK and its alias. Access goes through IAM (the account root statement) and the grants AWS
+    services create for their callers; ``service_statements`` add the few services that use the key
+    as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic)."""
 
     def __init__(
         self,
@@ -21,7 +22,7 @@ class EncryptionKey(Construct):
         description: str,
         account_id: str,
         partition: str,
-        service_principals: Sequence[str] = (),
+        service_statements: Sequence[dict[str, object]] = (),
         prevent_destroy: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -37,17 +38,7 @@ class EncryptionKey(Construct):
                 "Resource": "*",
             }
         ]
-        if service_principals:
-            statements.append(
-                {
-                    "Sid": "ServicesOfThisAccountUseKey",
-                    "Effect": "Allow",
-                    "Principal": {"Service": sorted(service_principals)},
-                    "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            )
+        statements.extend(service_statements)
         policy = json.dumps({"Version": "2012-10-17", "Statement": statements})
         self.key = aws.kms_key.KmsKey(
             self,
@@ -61,3 +52,29 @@ class EncryptionKey(Construct):
         aws.kms_alias.KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
         self.arn: str = self.key.arn
         self.key_id: str = self.key.key_id
+
+
+def logs_statement(region: str, account_id: str, partition: str) -> dict[str, object]:
+    """CloudWatch Logs encrypts this account's log groups with the key (and only those)."""
+    return {
+        "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+        "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"}
+        },
+    }
+
+
+def service_use_statement(sid: str, service: str, account_id: str) -> dict[str, object]:
+    """A service principal (e.g. cloudwatch.amazonaws.com) uses the key for this account's resources."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }

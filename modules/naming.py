@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from modules.schema import matches, setting
+from modules.schema import matches, one_of, setting
 
 NAME = r"[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*"
 REGION = r"(?:us|eu|ap|ca|sa|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-[1-9]"
 MAX_BUCKET_NAME = 63
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +39,9 @@ class EnvironmentSettings:
         default="",
     )
     tags: Mapping[str, str] = setting("Extra tags on every resource (default_tags)", default={})
+    log_retention_days: int = setting(
+        "Retention of every CloudWatch log group of the environment", one_of(*LOG_RETENTION_DAYS), default=365
+    )
 
     def problems(self) -> list[tuple[str, object, str]]:
         bucket = state_bucket_name(self.project, self.region, self.account_id)

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.framework import Construct, TerraformElement, TerraformResource, TerraformStack
+from modules.framework import (
+    Construct,
+    TerraformDataSource,
+    TerraformElement,
+    TerraformOutput,
+    TerraformResource,
+    TerraformStack,
+    aws,
+)
 
 
 @dataclass(frozen=True, order=True)
 class Suppression:
     """A checkov finding accepted on one resource, with the reason a reviewer reads."""
 
-    address: str
+    address: str  # Terraform's address: aws_rds_cluster.db, data.aws_availability_zones.db_zones
     check_id: str
     reason: str
+
+    @property
+    def checkov_addresses(self) -> tuple[str, ...]:
+        """How checkov's terraform_json runner names the resource: graph checks use the Terraform
+        address, Python checks ``resource.<name>`` / ``data.<name>``."""
+        name = self.address.rsplit(".", 1)[1]
+        short = f"data.{name}" if self.address.startswith("data.") else f"resource.{name}"
+        return (self.address, short)
 
 
 class Stack(TerraformStack):
@@ -32,6 +48,21 @@ class Stack(TerraformStack):
         kept = [part for part in parts if part != "this"] or parts
         return "_".join(part.replace("-", "_") for part in kept)
 
+    def aws_provider(self, *, region: str, account_id: str, tags: dict[str, str]) -> None:
+        """The AWS provider: pinned to the account when one is named, default tags on everything."""
+        aws.provider.AwsProvider(
+            self,
+            "aws",
+            region=region,
+            allowed_account_ids=[account_id] if account_id else None,
+            default_tags=[aws.provider.AwsProviderDefaultTags(tags=tags)],
+        )
+
+    def outputs(self, outputs: dict[str, tuple[object, str]]) -> None:
+        """Terraform outputs from ``name -> (value, description)``."""
+        for name, (value, description) in outputs.items():
+            TerraformOutput(self, name, value=value, description=description)
+
     def suppress(self, resource: TerraformResource, check_id: str, reason: str) -> None:
         """Accepts checkov's ``check_id`` on ``resource`` alone; the reason is shown in every report."""
         if len(reason.split()) < 5:
@@ -42,9 +73,14 @@ class Stack(TerraformStack):
     @property
     def suppressions(self) -> list[Suppression]:
         return sorted(
-            Suppression(f"{resource.terraform_resource_type}.{self.get_logical_id(resource)}", check_id, reason)
+            Suppression(_address(resource, self.get_logical_id(resource)), check_id, reason)
             for resource, check_id, reason in self._suppressions
         )
+
+
+def _address(element: TerraformElement, logical_id: str) -> str:
+    kind = element.terraform_resource_type  # type: ignore[attr-defined]
+    return f"data.{kind}.{logical_id}" if isinstance(element, TerraformDataSource) else f"{kind}.{logical_id}"
 
 
 def suppress(resource: TerraformResource, check_id: str, reason: str) -> None:

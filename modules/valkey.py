@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modules.framework import Construct, TerraformResourceLifecycle, aws
 from modules.schema import between, matches, one_of, setting
+from modules.stack import suppress
 
 VALKEY_VERSIONS = ("7.2", "8.0", "8.1")
 NODE_TYPES = tuple(
@@ -19,7 +21,6 @@ NODE_TYPES = tuple(
     )
     for size in sizes
 )
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,7 +41,6 @@ class ValkeySettings:
         matches(r"(mon|tue|wed|thu|fri|sat|sun):\d\d:\d\d-(mon|tue|wed|thu|fri|sat|sun):\d\d:\d\d", "ddd:hh:mm-ddd:hh:mm"),
         default="sun:05:30-sun:06:30",
     )
-    log_retention_days: int = setting("Retention of the slow and engine logs", one_of(*LOG_RETENTION_DAYS), default=365)
 
     def problems(self) -> list[tuple[str, object, str]]:
         found: list[tuple[str, object, str]] = []
@@ -53,3 +53,127 @@ class ValkeySettings:
     @property
     def parameter_group_family(self) -> str:
         return "valkey" + self.engine_version.split(".")[0]
+
+
+PORT = 6379
+
+
+class ValkeyCache(Construct):
+    """ElastiCache Valkey replication group with its subnet group, parameter group, log groups and
+    RBAC users.
+
+    Authentication is IAM (RBAC user group with an ``iam`` user), not an AUTH token: there is no
+    secret to generate, store, pass through Terraform state or rotate, the instance role's
+    ``elasticache:Connect`` permission is the credential, and a token that Terraform would have to
+    read back can never cause a perpetual diff. The ``default`` user every user group carries is
+    switched off.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: ValkeySettings,
+        name_prefix: str,
+        subnet_ids: list[str],
+        security_group_id: str,
+        kms_key_arn: str,
+        log_retention_days: int,
+        protect: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        group_id = f"{name_prefix}-valkey"
+        subnet_group = aws.elasticache_subnet_group.ElasticacheSubnetGroup(
+            self, "subnets", name=group_id, subnet_ids=subnet_ids, description=f"{name_prefix}: Valkey across the default subnets"
+        )
+        parameters = aws.elasticache_parameter_group
+        parameter_group = parameters.ElasticacheParameterGroup(
+            self,
+            "parameters",
+            name=f"{group_id}{settings.engine_version.replace('.', '-')}",
+            family=settings.parameter_group_family,
+            description=f"{name_prefix}: evict only keys with a TTL when memory is full",
+            parameter=[parameters.ElasticacheParameterGroupParameter(name="maxmemory-policy", value="volatile-lru")],
+        )
+        log_groups = {
+            log_type: aws.cloudwatch_log_group.CloudwatchLogGroup(
+                self,
+                f"{log_type.replace('-', '_')}",
+                name=f"/aws/elasticache/{group_id}/{log_type}",
+                retention_in_days=log_retention_days,
+                kms_key_id=kms_key_arn,
+            )
+            for log_type in ("slow-log", "engine-log")
+        }
+        users = aws.elasticache_user
+        default_user = users.ElasticacheUser(
+            self,
+            "default_user",
+            user_id=f"{group_id}-default",
+            user_name="default",
+            engine="valkey",
+            access_string="off ~* -@all",
+            authentication_mode=users.ElasticacheUserAuthenticationMode(type="no-password-required"),
+        )
+        # With IAM authentication the user id must equal the user name.
+        self.user_name = f"{group_id}-app"
+        app_user = users.ElasticacheUser(
+            self,
+            "app_user",
+            user_id=self.user_name,
+            user_name=self.user_name,
+            engine="valkey",
+            access_string="on ~* +@all -@dangerous",
+            authentication_mode=users.ElasticacheUserAuthenticationMode(type="iam"),
+        )
+        user_group = aws.elasticache_user_group.ElasticacheUserGroup(
+            self, "users", user_group_id=f"{group_id}-users", engine="valkey", user_ids=[default_user.user_id, app_user.user_id]
+        )
+        delivery = aws.elasticache_replication_group.ElasticacheReplicationGroupLogDeliveryConfiguration
+        self.group = aws.elasticache_replication_group.ElasticacheReplicationGroup(
+            self,
+            "this",
+            replication_group_id=group_id,
+            description=f"{name_prefix}: cache and rate-limit counters",
+            engine="valkey",
+            engine_version=settings.engine_version,
+            node_type=settings.node_type,
+            port=PORT,
+            num_cache_clusters=1 + settings.replicas,
+            automatic_failover_enabled=settings.automatic_failover,
+            multi_az_enabled=settings.multi_az,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[security_group_id],
+            parameter_group_name=parameter_group.name,
+            at_rest_encryption_enabled="true",
+            kms_key_id=kms_key_arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            user_group_ids=[user_group.user_group_id],
+            snapshot_retention_limit=settings.snapshot_retention_days,
+            snapshot_window=settings.snapshot_window,
+            final_snapshot_identifier=f"{group_id}-final",
+            maintenance_window=settings.maintenance_window,
+            auto_minor_version_upgrade="true",
+            log_delivery_configuration=[
+                delivery(destination=log_groups[log_type].name, destination_type="cloudwatch-logs", log_format="json", log_type=log_type)
+                for log_type in ("slow-log", "engine-log")
+            ],
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None,
+        )
+        if not settings.automatic_failover:
+            suppress(
+                self.group,
+                "CKV2_AWS_50",
+                f"Cost trade-off asked for by the environment file: replicas = {settings.replicas}, automatic_failover = false "
+                "(a single cache node; the cache is rebuilt from the database after a node failure)",
+            )
+        self.primary_endpoint: str = self.group.primary_endpoint_address
+        self.reader_endpoint: str = self.group.reader_endpoint_address
+        self.port: int = PORT
+        self.arn: str = self.group.arn
+        self.user_arn: str = app_user.arn
+        self.replication_group_id = group_id
+        # ElastiCache names the nodes of a replication group <id>-001, <id>-002, ...
+        self.node_ids = tuple(f"{group_id}-{index:03d}" for index in range(1, 2 + settings.replicas))

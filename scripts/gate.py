@@ -48,10 +48,15 @@ def run(command: list[str], cwd: Path, **kwargs: object) -> subprocess.Completed
     return subprocess.run(command, cwd=cwd, text=True, capture_output=True, check=False, **kwargs)  # type: ignore[call-overload]
 
 
-def terraform_validate(stack_dir: Path) -> str:
+def terraform_init(stack_dir: Path) -> str | None:
+    """None when it worked, else why not."""
     init = run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], stack_dir)
     if init.returncode != 0:
-        return "init failed: " + (init.stderr or init.stdout).strip().splitlines()[-1]
+        return "init failed: " + " ".join((init.stderr or init.stdout).split())[-500:]
+    return None
+
+
+def terraform_validate(stack_dir: Path) -> str:
     validate = run(["terraform", "validate", "-json", "-no-color"], stack_dir)
     try:
         report = json.loads(validate.stdout)
@@ -93,6 +98,20 @@ def checkov(stacks_dir: Path, reports: Path) -> dict:
     return merged
 
 
+def _addresses(document: dict) -> dict[str, str]:
+    """checkov's names for a stack's blocks -> Terraform addresses. checkov's terraform_json runner
+    names the findings of its Python checks ``resource.<name>`` / ``data.<name>`` and those of its
+    graph checks ``<type>.<name>``; logical names are unique within a stack (they are construct paths)."""
+    names: dict[str, str] = {}
+    for kind, blocks in document.get("resource", {}).items():
+        for name in blocks:
+            names[f"resource.{name}"] = names[f"{kind}.{name}"] = f"{kind}.{name}"
+    for kind, blocks in document.get("data", {}).items():
+        for name in blocks:
+            names[f"data.{name}"] = names[f"data.{kind}.{name}"] = f"data.{kind}.{name}"
+    return names
+
+
 def _stack_of(file_path: str) -> str:
     parts = Path(file_path.lstrip("/")).parts
     return parts[0] if parts else ""
@@ -101,6 +120,7 @@ def _stack_of(file_path: str) -> str:
 def evaluate(outdir: Path, stacks: list[str], reports: Path, timings: dict[str, float] | None = None) -> list[StackResult]:
     timings = {} if timings is None else timings
     results = {name: StackResult(name) for name in stacks}
+    addresses: dict[str, dict[str, str]] = {}
     stacks_dir = outdir / "stacks"
     for name, result in results.items():
         stack_file = stacks_dir / name / "cdk.tf.json"
@@ -111,6 +131,7 @@ def evaluate(outdir: Path, stacks: list[str], reports: Path, timings: dict[str, 
         result.resources = sum(len(items) for items in document.get("resource", {}).values())
         result.data_sources = sum(len(items) for items in document.get("data", {}).values())
         result.outputs = len(document.get("output", {}))
+        addresses[name] = _addresses(document)
 
     present = [name for name, result in results.items() if not result.problems]
     def timed(phase: str, work, *args):  # type: ignore[no-untyped-def]
@@ -123,15 +144,15 @@ def evaluate(outdir: Path, stacks: list[str], reports: Path, timings: dict[str, 
     phase_started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         scan = pool.submit(timed, "checkov (all stacks, one process)", checkov, stacks_dir, reports)
-        # terraform init shares one plugin cache, which is not safe for concurrent writers: the first
-        # init fills it alone, then the rest link to it in parallel with checkov.
+        # The plugin cache is not safe for concurrent terraform init: the inits run one after the
+        # other (~0.5 s each once the cache is filled), the validations in parallel with checkov.
         validations: dict[str, concurrent.futures.Future[str]] = {}
-        if present:
-            results[present[0]].validate = timed(f"terraform init+validate {present[0]}", terraform_validate, stacks_dir / present[0])
-            validations = {
-                name: pool.submit(timed, f"terraform init+validate {name}", terraform_validate, stacks_dir / name)
-                for name in present[1:]
-            }
+        for name in present:
+            failure = timed(f"terraform init {name}", terraform_init, stacks_dir / name)
+            if failure:
+                results[name].validate = failure
+            else:
+                validations[name] = pool.submit(timed, f"terraform validate {name}", terraform_validate, stacks_dir / name)
         for name, future in validations.items():
             results[name].validate = future.result()
         findings = scan.result()
@@ -155,10 +176,11 @@ def evaluate(outdir: Path, stacks: list[str], reports: Path, timings: dict[str, 
         stack = _stack_of(check["file_path"])
         if stack not in results:
             continue
-        key = (check["resource"], check["check_id"])
-        line = f"{check['check_id']} {check['resource']}: {check['check_name']}"
+        resource = addresses[stack].get(check["resource"], check["resource"])
+        key = (resource, check["check_id"])
+        line = f"{check['check_id']} {resource}: {check['check_name']}"
         if key in accepted.get(stack, {}):
-            results[stack].suppressed.append(f"{check['check_id']} {check['resource']}: {accepted[stack][key]}")
+            results[stack].suppressed.append(f"{check['check_id']} {resource}: {accepted[stack][key]}")
             matched.add((stack, *key))
         else:
             results[stack].failed.append(line)
