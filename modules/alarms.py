@@ -88,42 +88,45 @@ class ServiceAlarms(Construct):
         apprunner = {"ServiceName": targets.apprunner_service_name, "ServiceID": targets.apprunner_service_id}
         aurora = {"DBClusterIdentifier": targets.aurora_cluster_id}
         max_connections = aurora_max_connections(targets.aurora_max_acu)
-        definitions: list[tuple[str, str, str, dict[str, str], str, float, float, str]] = [
-            # (id, namespace, metric, dimensions, statistic, warning, critical, comparison)
+        # (id, namespace, metric, dimensions, statistic, warning, critical, unit, comparison); thresholds
+        # in the unit the guide states them in, converted to the metric's unit below.
+        definitions: list[tuple[str, str, str, dict[str, str], str, float, float, str, str]] = [
             ("apprunner_5xx", "AWS/AppRunner", "5xxStatusCount", apprunner, "Sum",
-             settings.apprunner_5xx_warning, settings.apprunner_5xx_critical, "GreaterThanThreshold"),
+             settings.apprunner_5xx_warning, settings.apprunner_5xx_critical, "responses", "GreaterThanThreshold"),
             ("apprunner_latency_p99", "AWS/AppRunner", "RequestLatency", apprunner, "p99",
-             settings.apprunner_latency_p99_warning_ms, settings.apprunner_latency_p99_critical_ms, "GreaterThanThreshold"),
+             settings.apprunner_latency_p99_warning_ms, settings.apprunner_latency_p99_critical_ms, "ms", "GreaterThanThreshold"),
             ("aurora_acu", "AWS/RDS", "ACUUtilization", aurora, "Average",
-             settings.aurora_acu_utilization_warning, settings.aurora_acu_utilization_critical, "GreaterThanThreshold"),
+             settings.aurora_acu_utilization_warning, settings.aurora_acu_utilization_critical, "%", "GreaterThanThreshold"),
             ("aurora_cpu", "AWS/RDS", "CPUUtilization", aurora, "Average",
-             settings.aurora_cpu_warning, settings.aurora_cpu_critical, "GreaterThanThreshold"),
+             settings.aurora_cpu_warning, settings.aurora_cpu_critical, "%", "GreaterThanThreshold"),
             ("aurora_freeable_memory", "AWS/RDS", "FreeableMemory", aurora, "Minimum",
-             settings.aurora_freeable_memory_warning_mb * 1024**2, settings.aurora_freeable_memory_critical_mb * 1024**2, "LessThanThreshold"),
+             settings.aurora_freeable_memory_warning_mb, settings.aurora_freeable_memory_critical_mb, "MB", "LessThanThreshold"),
             ("aurora_connections", "AWS/RDS", "DatabaseConnections", aurora, "Maximum",
              round(max_connections * settings.aurora_connections_warning_percent / 100),
-             round(max_connections * settings.aurora_connections_critical_percent / 100), "GreaterThanThreshold"),
+             round(max_connections * settings.aurora_connections_critical_percent / 100),
+             f"connections (of ~{max_connections} at {targets.aurora_max_acu:g} ACU)", "GreaterThanThreshold"),
         ]
         for node in targets.valkey_node_ids:
             node_dimensions = {"CacheClusterId": node}
             suffix = node.rsplit("-", 1)[1]
             definitions += [
                 (f"valkey_{suffix}_connections", "AWS/ElastiCache", "CurrConnections", node_dimensions, "Maximum",
-                 settings.valkey_connections_warning, settings.valkey_connections_critical, "GreaterThanThreshold"),
+                 settings.valkey_connections_warning, settings.valkey_connections_critical, "connections", "GreaterThanThreshold"),
                 (f"valkey_{suffix}_memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", node_dimensions, "Maximum",
-                 settings.valkey_memory_warning_percent, settings.valkey_memory_critical_percent, "GreaterThanThreshold"),
+                 settings.valkey_memory_warning_percent, settings.valkey_memory_critical_percent, "%", "GreaterThanThreshold"),
             ]
         self.alarms = []
-        for alarm_id, namespace, metric, dimensions, statistic, warning, critical, comparison in definitions:
+        for alarm_id, namespace, metric, dimensions, statistic, warning, critical, unit, comparison in definitions:
+            scale = 1024**2 if unit == "MB" else 1  # FreeableMemory is reported in bytes
             for level, threshold in (("warning", warning), ("critical", critical)):
                 percentile = statistic.startswith("p")
+                below = comparison.startswith("Less")
                 self.alarms.append(
                     aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm(
                         self,
                         f"{alarm_id}_{level}",
                         alarm_name=f"{targets.name_prefix}-{alarm_id.replace('_', '-')}-{level}",
-                        alarm_description=f"{level}: {namespace} {metric} {statistic} "
-                        f"{'<' if comparison.startswith('Less') else '>'} {threshold:g} over 5 minutes",
+                        alarm_description=f"{level}: {metric} ({statistic}) {'<' if below else '>'} {threshold:g} {unit} over 5 minutes",
                         namespace=namespace,
                         metric_name=metric,
                         dimensions=dimensions,
@@ -131,7 +134,7 @@ class ServiceAlarms(Construct):
                         extended_statistic=statistic if percentile else None,
                         period=300,
                         evaluation_periods=1,
-                        threshold=threshold,
+                        threshold=threshold * scale,
                         comparison_operator=comparison,
                         # A paused database or an idle service reports nothing: that is not an incident.
                         treat_missing_data="notBreaching",

@@ -113,6 +113,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 def type_problem(value: Any, annotation: Any) -> str | None:
     """What type was expected, when ``value`` (as read from TOML) does not have the field's type."""
     origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):  # Optional[X]: None is only ever a default
+        (annotation,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return type_problem(value, annotation)
     if annotation is bool:
         return None if isinstance(value, bool) else "true or false"
     if annotation is int:
@@ -143,6 +146,9 @@ def type_name(annotation: Any) -> str:
 def coerce(value: Any, annotation: Any) -> Any:
     """TOML value -> field value: ints become floats where a float is declared; lists become tuples."""
     origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        (annotation,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return coerce(value, annotation)
     if annotation is float:
         return float(value)
     if origin is tuple:
@@ -194,9 +200,9 @@ def build(settings_class: type, table: Mapping[str, Any]) -> tuple[Any, list[tup
 
 
 def documented_fields(settings_class: type) -> Iterable[tuple[str, str, Any]]:
-    """(key, description, default) for README tables."""
+    """(key, description, default) for README tables; ``dataclasses.MISSING`` marks a required key."""
     for name, spec in fields_of(settings_class).items():
         default = spec.default
         if spec.default_factory is not dataclasses.MISSING:
             default = spec.default_factory()
-        yield name, spec.metadata["description"], None if default is dataclasses.MISSING else default
+        yield name, spec.metadata["description"], default

@@ -30,8 +30,10 @@ class ValkeySettings:
     engine_version: str = setting("Valkey engine version (pinned)", one_of(*VALKEY_VERSIONS), default="8.0")
     node_type: str = setting("Cache node type", one_of(*NODE_TYPES))
     replicas: int = setting("Read replicas besides the primary", between(0, 5), default=0)
-    automatic_failover: bool = setting("Promote a replica when the primary fails (needs replicas >= 1)", default=False)
-    multi_az: bool = setting("Place the replicas in other AZs (needs automatic_failover)", default=False)
+    automatic_failover: bool | None = setting(
+        "Promote a replica when the primary fails; unset: on exactly when replicas >= 1", default=None
+    )
+    multi_az: bool | None = setting("Keep the replicas in other AZs; unset: follows automatic_failover", default=None)
     snapshot_retention_days: int = setting("Daily snapshot retention", between(1, 35), default=1)
     snapshot_window: str = setting(
         "Daily snapshot window (UTC)", matches(r"\d\d:\d\d-\d\d:\d\d", "hh:mm-hh:mm"), default="02:00-03:00"
@@ -46,9 +48,17 @@ class ValkeySettings:
         found: list[tuple[str, object, str]] = []
         if self.automatic_failover and self.replicas < 1:
             found.append(("automatic_failover", True, "false unless replicas >= 1 (there is no replica to promote)"))
-        if self.multi_az and not self.automatic_failover:
-            found.append(("multi_az", True, "false unless automatic_failover = true"))
+        if self.multi_az and not self.failover:
+            found.append(("multi_az", True, "false unless automatic failover is on"))
         return found
+
+    @property
+    def failover(self) -> bool:
+        return self.replicas >= 1 if self.automatic_failover is None else self.automatic_failover
+
+    @property
+    def spans_azs(self) -> bool:
+        return self.failover if self.multi_az is None else self.multi_az
 
     @property
     def parameter_group_family(self) -> str:
@@ -141,8 +151,8 @@ class ValkeyCache(Construct):
             node_type=settings.node_type,
             port=PORT,
             num_cache_clusters=1 + settings.replicas,
-            automatic_failover_enabled=settings.automatic_failover,
-            multi_az_enabled=settings.multi_az,
+            automatic_failover_enabled=settings.failover,
+            multi_az_enabled=settings.spans_azs,
             subnet_group_name=subnet_group.name,
             security_group_ids=[security_group_id],
             parameter_group_name=parameter_group.name,
@@ -162,11 +172,11 @@ class ValkeyCache(Construct):
             ],
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None,
         )
-        if not settings.automatic_failover:
+        if not settings.failover:
             suppress(
                 self.group,
                 "CKV2_AWS_50",
-                f"Cost trade-off asked for by the environment file: replicas = {settings.replicas}, automatic_failover = false "
+                f"Cost trade-off asked for by the environment file: replicas = {settings.replicas}, no automatic failover "
                 "(a single cache node; the cache is rebuilt from the database after a node failure)",
             )
         self.primary_endpoint: str = self.group.primary_endpoint_address

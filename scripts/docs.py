@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -27,7 +28,12 @@ def settings_table() -> str:
     for section, settings_class in SECTIONS.items():
         lines += [f"**[{section}]**: {settings_class.__doc__.split(':', 1)[1].strip()}", "", "| key | default | description |", "|---|---|---|"]
         for key, description, default in documented_fields(settings_class):
-            shown = "required" if default is None else f"`{describe(default)}`"
+            if default is dataclasses.MISSING:
+                shown = "required"
+            elif default is None:
+                shown = "derived"
+            else:
+                shown = f"`{describe(default)}`"
             lines.append(f"| `{key}` | {shown} | {description} |")
         lines.append("")
     return "\n".join(lines).rstrip()

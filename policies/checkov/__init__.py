@@ -1,0 +1,1 @@
+"""Custom checkov policies of this project (loaded with --external-checks-dir)."""
