@@ -15,8 +15,8 @@ LOCAL_STATE = "../../../bootstrap/terraform.tfstate"
 
 
 class BootstrapStack(Stack):
-    def __init__(self, scope: Construct, stack_id: str, *, settings: StateBackendSettings) -> None:
-        super().__init__(scope, stack_id)
+    def __init__(self, scope: Construct, stack_id: str, *, settings: StateBackendSettings, local_endpoint: str | None = None) -> None:
+        super().__init__(scope, stack_id, local_endpoint=local_endpoint)
         LocalBackend(self, path=LOCAL_STATE)
         self.aws_provider(
             region=settings.region,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -37,12 +38,16 @@ def backend_settings(configs: Sequence[EnvironmentConfig]) -> dict[str, StateBac
     }
 
 
-def build_app(configs: Sequence[EnvironmentConfig], outdir: str) -> tuple[App, list[Stack]]:
+def build_app(configs: Sequence[EnvironmentConfig], outdir: str, local_endpoint: str | None = None) -> tuple[App, list[Stack]]:
     app = App(outdir=outdir)
     stacks: list[Stack] = [
-        BootstrapStack(app, stack_id, settings=settings) for stack_id, settings in backend_settings(configs).items()
+        BootstrapStack(
+            app, stack_id, local_endpoint=local_endpoint,
+            settings=dataclasses.replace(settings, deny_insecure_transport=not local_endpoint),
+        )
+        for stack_id, settings in backend_settings(configs).items()
     ]
-    stacks.extend(EnvironmentStack(app, config) for config in configs)
+    stacks.extend(EnvironmentStack(app, config, local_endpoint=local_endpoint) for config in configs)
     return app, stacks
 
 
@@ -93,10 +98,11 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
     )
 
 
-def synthesize(environments: Path, outdir: Path) -> list[Stack]:
+def synthesize(environments: Path, outdir: Path, local_endpoint: str | None = None) -> list[Stack]:
     """Validates every environment file, synthesizes into a temporary directory, then swaps it in.
 
     Raises ConfigError before anything is written; on any failure ``outdir`` stays as it was.
+    ``local_endpoint`` (loopback only) points every stack at a local AWS emulator.
     """
     configs = load_environments(environments)
     outdir = outdir.absolute()
@@ -104,7 +110,7 @@ def synthesize(environments: Path, outdir: Path) -> list[Stack]:
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; cdktf.out is an ordinary directory
     try:
-        app, stacks = build_app(configs, str(staging))
+        app, stacks = build_app(configs, str(staging), local_endpoint)
         app.synth()
         write_checkov_files(stacks, staging, outdir.name)
         _swap(staging, outdir)

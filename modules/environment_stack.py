@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modules import local_aws
 from modules.alarms import AlarmTargets, ServiceAlarms
 from modules.apprunner import AppRunnerService
 from modules.aurora import AuroraServerless
@@ -20,9 +21,9 @@ from modules.valkey import ValkeyCache
 
 
 class EnvironmentStack(Stack):
-    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+    def __init__(self, scope: Construct, config: EnvironmentConfig, *, local_endpoint: str | None = None) -> None:
         env = config.environment
-        super().__init__(scope, env.name)
+        super().__init__(scope, env.name, local_endpoint=local_endpoint)
         self.config = config
         S3Backend(
             self,
@@ -35,6 +36,9 @@ class EnvironmentStack(Stack):
         )
         # Native S3 locking (Terraform >= 1.10); the DynamoDB table stays for older clients during migration.
         self.add_override("terraform.backend.s3.use_lockfile", True)
+        if local_endpoint:
+            for key, value in local_aws.backend_settings(local_endpoint).items():
+                self.add_override(f"terraform.backend.s3.{key}", value)
         self.aws_provider(
             region=env.region,
             account_id=env.account_id,

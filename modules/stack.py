@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modules import local_aws
 from modules.framework import (
     Construct,
     TerraformDataSource,
@@ -39,8 +40,9 @@ class Stack(TerraformStack):
     are dropped from the address, so users grep for ``aws_rds_cluster.db``, not a hash.
     """
 
-    def __init__(self, scope: Construct, stack_id: str) -> None:
+    def __init__(self, scope: Construct, stack_id: str, *, local_endpoint: str | None = None) -> None:
         super().__init__(scope, stack_id)
+        self.local_endpoint = local_endpoint
         self._suppressions: list[tuple[TerraformResource, str, str]] = []
 
     def _allocate_logical_id(self, tf_element: TerraformElement) -> str:
@@ -50,13 +52,16 @@ class Stack(TerraformStack):
 
     def aws_provider(self, *, region: str, account_id: str, tags: dict[str, str]) -> None:
         """The AWS provider: pinned to the account when one is named, default tags on everything."""
-        aws.provider.AwsProvider(
+        provider = aws.provider.AwsProvider(
             self,
             "aws",
             region=region,
             allowed_account_ids=[account_id] if account_id else None,
             default_tags=[aws.provider.AwsProviderDefaultTags(tags=tags)],
         )
+        if self.local_endpoint:
+            for key, value in local_aws.provider_settings(self.local_endpoint).items():
+                provider.add_override(key, value)
 
     def outputs(self, outputs: dict[str, tuple[object, str]]) -> None:
         """Terraform outputs from ``name -> (value, description)``."""

@@ -21,6 +21,9 @@ class StateBackendSettings:
     noncurrent_version_days: int = 90
     access_log_days: int = 365
     tags: Mapping[str, str] | None = None
+    # Local mode only: moto evaluates bucket policies without their conditions, so the TLS-only deny
+    # would deny every object operation there. Real AWS always gets it.
+    deny_insecure_transport: bool = True
 
     @property
     def bucket_name(self) -> str:
@@ -48,6 +51,7 @@ class _Bucket(Construct):
         noncurrent_days: int,
         expire_days: int | None,
         extra_statements: list[object],
+        tls_only: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         protected = TerraformResourceLifecycle(prevent_destroy=True)
@@ -110,8 +114,13 @@ class _Bucket(Construct):
                 )
             ],
         )
-        policy = policy_document(self, "policy_document", deny_insecure_transport(self.bucket.arn), *extra_statements)
-        aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=bucket_id, policy=policy.json)
+        # Grants first: moto's check of log-delivery permissions stops at the first statement whose
+        # principal is "*" (statement order means nothing to IAM).
+        statements = [*extra_statements, deny_insecure_transport(self.bucket.arn)] if tls_only else extra_statements
+        self.policy = None
+        if statements:  # a bucket policy needs at least one statement
+            policy = policy_document(self, "policy_document", *statements)
+            self.policy = aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=bucket_id, policy=policy.json)
         self.arn: str = self.bucket.arn
         self.name: str = self.bucket.bucket
 
@@ -141,6 +150,7 @@ class StateBackend(Construct):
             kms_key_arn=None,
             noncurrent_days=30,
             expire_days=settings.access_log_days,
+            tls_only=settings.deny_insecure_transport,
             extra_statements=[
                 statement(
                     "S3ServerAccessLogsFromTheStateBucket",
@@ -166,11 +176,18 @@ class StateBackend(Construct):
             kms_key_arn=self.key.arn,
             noncurrent_days=settings.noncurrent_version_days,
             expire_days=None,
+            tls_only=settings.deny_insecure_transport,
             extra_statements=[],
         )
         state_bucket = self.state.bucket
         aws.s3_bucket_logging.S3BucketLoggingA(
-            self, "logging", bucket=state_bucket.id, target_bucket=log_bucket.id, target_prefix="access/"
+            self,
+            "logging",
+            bucket=state_bucket.id,
+            target_bucket=log_bucket.id,
+            target_prefix="access/",
+            # S3 checks the log bucket's policy grants delivery when logging is switched on.
+            depends_on=[self.logs.policy],
         )
         suppress(state_bucket, "CKV_AWS_144", "State is versioned and KMS-encrypted; cross-region replication needs a second region's key and bucket for a few KB of state")
         suppress(state_bucket, "CKV2_AWS_62", "Terraform reads and writes state itself; no consumer for S3 event notifications exists")

@@ -68,13 +68,14 @@ def terraform_validate(stack_dir: Path) -> str:
     return "invalid: " + " | ".join(messages)
 
 
-def checkov(stacks_dir: Path, reports: Path) -> dict:
-    """One checkov run over all stacks (its start-up dominates), reports in JSON, SARIF and JUnit."""
+def checkov(target: Path, reports: Path, framework: str = "terraform_json") -> dict:
+    """One checkov run (its start-up dominates: one run covers every stack) over a directory, or a
+    plan JSON file with ``framework="terraform_plan"``; reports in JSON, SARIF and JUnit."""
     reports.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "checkov.main",
-        "--directory", str(stacks_dir),
-        "--framework", "terraform_json",
+        "--directory" if target.is_dir() else "--file", str(target),
+        "--framework", framework,
         "--skip-download",
         "--compact",
         "--output", "json", "--output", "sarif", "--output", "junitxml",
