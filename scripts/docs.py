@@ -52,7 +52,7 @@ def render(text: str, outdir: Path) -> str:
         pattern = re.compile(rf"(<!-- BEGIN GENERATED: {name} -->\n)(?:.*?\n)?(<!-- END GENERATED: {name} -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"README.md has no GENERATED: {name} markers")
-        text = pattern.sub(lambda match: match.group(1) + body + "\n" + match.group(2), text)
+        text = pattern.sub(lambda match, body=body: match.group(1) + body + "\n" + match.group(2), text)
     return text
 
 

@@ -1,10 +1,12 @@
 """Destructive-change guard: refuses a plan that deletes or replaces data in a protected environment.
 
-    python scripts/guard.py PLAN_JSON --stack prod [--allow-destroy ADDRESS ...]
+    python scripts/guard.py check PLAN_JSON --stack prod [--allow-destroy ADDRESS ...]
+    python scripts/guard.py protected STACK          exit 0 when STACK is protected, 1 otherwise
+    python scripts/guard.py stateful STACK_DIR       the resources of a synthesized stack that hold data
 
 An environment is protected when its environment file sets database.deletion_protection = true; the
-bootstrap stack (the state backend) always is. Exit 0 when the plan is acceptable, 3 when it would
-delete or replace a stateful resource not named by --allow-destroy, with a table of them.
+bootstrap stack (the state backend) always is. `check` exits 0 when the plan is acceptable, 3 when it
+would delete or replace a stateful resource not named by --allow-destroy, with a table of them.
 """
 
 from __future__ import annotations
@@ -65,28 +67,53 @@ def is_protected(stack: str, environments: Path = ROOT / "environments") -> bool
     return load_environment(environments / f"{stack}.toml", defaults, defaults_path).database.deletion_protection
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("plan", type=Path, help="terraform show -json <planfile> output")
-    parser.add_argument("--stack", required=True)
-    parser.add_argument("--allow-destroy", action="append", default=[], metavar="ADDRESS")
-    args = parser.parse_args(argv)
-    plan = json.loads(args.plan.read_text(encoding="utf-8"))
-    protected = is_protected(args.stack)
-    blocked = refused(plan, protected, args.allow_destroy)
+def stateful_resources(stack_json: dict) -> list[str]:
+    return [
+        f"{kind}.{name}"
+        for kind, blocks in sorted(stack_json.get("resource", {}).items())
+        if kind in STATEFUL_TYPES
+        for name in sorted(blocks)
+    ]
+
+
+def check(plan_file: Path, stack: str, allowed: list[str]) -> int:
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    protected = is_protected(stack)
+    blocked = refused(plan, protected, allowed)
     if not blocked:
         destroyed = destructions(plan)
         if destroyed:
             state = "protected, allowed by --allow-destroy" if protected else "not protected"
-            print(f"guard: {len(destroyed)} stateful resource(s) deleted or replaced ({args.stack} is {state})")
+            print(f"guard: {len(destroyed)} stateful resource(s) deleted or replaced ({stack} is {state}):")
+            for item in destroyed:
+                print(f"  {item.action:<8} {item.resource_type:<36} {item.address}")
         return 0
-    print(f"guard: refusing: this plan would destroy data in {args.stack} (deletion_protection is on):")
+    print(f"guard: refusing: this plan would destroy data in {stack} (deletion_protection is on):")
     print(f"  {'action':<8} {'type':<36} address")
     for item in blocked:
         print(f"  {item.action:<8} {item.resource_type:<36} {item.address}")
     flags = " ".join(f"--allow-destroy {item.address}" for item in blocked)
     print(f"If this is intended, run again with: {flags}")
     return REFUSED
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check_parser = commands.add_parser("check", help="check a plan")
+    check_parser.add_argument("plan", type=Path, help="terraform show -json <planfile> output")
+    check_parser.add_argument("--stack", required=True)
+    check_parser.add_argument("--allow-destroy", action="append", default=[], metavar="ADDRESS")
+    commands.add_parser("protected", help="is the stack protected?").add_argument("stack")
+    commands.add_parser("stateful", help="resources holding data").add_argument("stack_dir", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return check(args.plan, args.stack, args.allow_destroy)
+    if args.command == "protected":
+        return 0 if is_protected(args.stack) else 1
+    for address in stateful_resources(json.loads((args.stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))):
+        print(address)
+    return 0
 
 
 if __name__ == "__main__":

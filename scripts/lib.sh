@@ -55,6 +55,7 @@ find_provider_mirror() {
 # Points Terraform (and the cdktf CLI, which runs terraform init itself) at a CLI configuration with
 # a shared plugin cache, and the provider mirror when there is one; the registry otherwise. A user's
 # own existing TF_CLI_CONFIG_FILE is kept.
+TF_USES_MIRROR=0
 ensure_terraform() {
   command -v terraform >/dev/null || die "terraform (1.11+) is required on the PATH"
   if [[ -n "${TF_CLI_CONFIG_FILE:-}" && -f "$TF_CLI_CONFIG_FILE" && "$TF_CLI_CONFIG_FILE" != "$ROOT/.cache/terraform/cli.tfrc" ]]; then
@@ -65,6 +66,7 @@ ensure_terraform() {
   {
     printf 'plugin_cache_dir = "%s"\n' "$ROOT/.cache/terraform/plugin-cache"
     if mirror="$(find_provider_mirror)"; then
+      TF_USES_MIRROR=1
       printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["%s"]\n  }\n' "$mirror" "$AWS_PROVIDER"
       printf '  direct {\n    exclude = ["%s"]\n  }\n}\n' "$AWS_PROVIDER"
     fi
@@ -75,7 +77,7 @@ ensure_terraform() {
 # --- running Terraform on a synthesized workspace ------------------------------------------------
 
 LOCAL=0                      # 1 with --local: an AWS emulator (moto) on 127.0.0.1, plans only
-LOCAL_DIR="$ROOT/.cache/local"
+LOCAL_DIR="${LOCAL_DIR:-$ROOT/.cache/local}"   # tests point it elsewhere
 OUTDIR="$ROOT/cdktf.out"
 CLEANUP=()
 cleanup() { local step; for step in "${CLEANUP[@]}"; do eval "$step" || true; done; }
@@ -166,4 +168,22 @@ make_plan() {
   terraform -chdir="$PLAN_DIR" plan -input=false -no-color -lock-timeout="${LOCK_TIMEOUT:-0s}" -out=plan.tfplan "$@" >"$PLAN_DIR/plan.log" 2>&1 \
     || { cat "$PLAN_DIR/plan.log" >&2; die "terraform plan of $name failed"; }
   terraform -chdir="$PLAN_DIR" show -json plan.tfplan >"$PLAN_DIR/plan.json" || die "terraform show failed"
+}
+
+# plan_and_check ENV [terraform plan args...]: what plan.sh and deploy.sh share. Synthesizes, plans
+# (bootstrapping the local AWS first in local mode), scans the plan and runs the guard with
+# GUARD_ARGS; leaves PLAN_DIR, SCAN_STATUS and GUARD_STATUS for the caller to act on.
+GUARD_ARGS=()
+plan_and_check() {
+  local name="$1"; shift
+  [[ "$name" != bootstrap* ]] || die "the bootstrap stack is planned and applied by ./scripts/bootstrap.sh"
+  ensure_python
+  ensure_terraform
+  [[ $LOCAL == 1 ]] && start_local_aws
+  synthesize
+  stack_dir "$name" >/dev/null
+  [[ $LOCAL == 1 ]] && apply_bootstrap 1
+  make_plan "$name" "$@"
+  SCAN_STATUS=0; "$PY" "$ROOT/scripts/plan_scan.py" --stack-dir "$PLAN_DIR" --plan "$PLAN_DIR/plan.json" || SCAN_STATUS=$?
+  GUARD_STATUS=0; "$PY" "$ROOT/scripts/guard.py" check "$PLAN_DIR/plan.json" --stack "$name" "${GUARD_ARGS[@]}" || GUARD_STATUS=$?
 }

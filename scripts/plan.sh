@@ -8,12 +8,12 @@
 # The saved plan is cdktf.out/stacks/<env>/plan.tfplan (plan.json beside it).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-env_name="" ; plan_args=() ; guard_args=()
+env_name="" ; plan_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --local) LOCAL=1 ;;
     --image-tag) [[ $# -ge 2 ]] || die "--image-tag needs a tag"; plan_args+=(-var "image_tag=$2"); shift ;;
-    --allow-destroy) [[ $# -ge 2 ]] || die "--allow-destroy needs an address"; guard_args+=(--allow-destroy "$2"); shift ;;
+    --allow-destroy) [[ $# -ge 2 ]] || die "--allow-destroy needs an address"; GUARD_ARGS+=(--allow-destroy "$2"); shift ;;
     -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [[ -z "$env_name" ]] || die "one environment at a time"; env_name="$1" ;;
@@ -21,17 +21,8 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 [[ -n "$env_name" ]] || die "usage: plan.sh <env> [--local] (see --help)"
-[[ "$env_name" != bootstrap* ]] || die "the bootstrap stack is planned and applied by ./scripts/bootstrap.sh"
 
-ensure_python
-ensure_terraform
-[[ $LOCAL == 1 ]] && start_local_aws
-synthesize
-stack_dir "$env_name" >/dev/null
-[[ $LOCAL == 1 ]] && apply_bootstrap 1
-make_plan "$env_name" "${plan_args[@]}"
-scan=0; "$PY" "$ROOT/scripts/plan_scan.py" --stack-dir "$PLAN_DIR" --plan "$PLAN_DIR/plan.json" || scan=$?
-guard=0; "$PY" "$ROOT/scripts/guard.py" "$PLAN_DIR/plan.json" --stack "$env_name" "${guard_args[@]}" || guard=$?
-[[ $scan == 0 ]] || die "the plan scan failed: see the findings above"
-[[ $guard == 0 ]] || exit "$guard"
+plan_and_check "$env_name" "${plan_args[@]}"
+[[ $SCAN_STATUS == 0 ]] || die "the plan scan failed: see the findings above"
+[[ $GUARD_STATUS == 0 ]] || exit "$GUARD_STATUS"
 echo "plan saved: ${PLAN_DIR#"$ROOT/"}/plan.tfplan"

@@ -1,0 +1,79 @@
+"""The human-facing files next to each synthesized workspace, rendered with jinja2: README.md (what it
+creates, settings, idle cost, outputs, suppressions, how to run it by hand), backend.hcl and
+terraform.tfvars.example. Deterministic: no timestamps, stable order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import jinja2
+
+from modules.cost import idle_cost
+from modules.schema import describe
+from modules.stack import Stack
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,  # Markdown and HCL, not HTML
+)
+
+
+def hcl_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{key} = {hcl_value(item)}" for key, item in sorted(value.items())) + " }"
+    return json.dumps(value)
+
+
+def _settings(config: object) -> list[tuple[str, str]]:
+    rows = []
+    for section in ("environment", "app", "database", "cache", "budget", "alarms"):
+        settings = getattr(config, section)
+        for key, value in vars(settings).items():
+            shown = "(unset: derived)" if value is None else describe(dict(value) if isinstance(value, Mapping) else value)
+            rows.append((f"{section}.{key}", shown))
+    return rows
+
+
+def render_workspace_files(stack: Stack, stack_dir: Path) -> None:
+    document = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
+    backend = document.get("terraform", {}).get("backend", {}).get("s3")
+    variables = [
+        {"name": name, "description": spec.get("description", ""), "default": spec.get("default", ""),
+         "default_hcl": hcl_value(spec.get("default", ""))}
+        for name, spec in sorted(document.get("variable", {}).items())
+    ]
+    config = getattr(stack, "config", None)
+    alarms = len(document.get("resource", {}).get("aws_cloudwatch_metric_alarm", {}))
+    cost = idle_cost(config, alarms) if config else []
+    context = {
+        "stack": stack.node.id,
+        "source": f"environments/{config.source.name}" if config else None,
+        "backend": backend,
+        "variables": variables,
+        "resource_counts": sorted((kind, len(blocks)) for kind, blocks in document.get("resource", {}).items()),
+        "settings": _settings(config) if config else [],
+        "cost": cost,
+        "cost_total": round(sum(line.usd for line in cost), 2),
+        "budget": config.budget.monthly_usd if config else None,
+        "outputs": sorted((name, spec.get("description", "")) for name, spec in document.get("output", {}).items()),
+        "suppressions": stack.suppressions,
+    }
+    files = {"README.md": "README.md.j2"}
+    if backend:
+        files["backend.hcl"] = "backend.hcl.j2"
+        context["backend_lines"] = sorted(backend.items())
+    if variables:
+        files["terraform.tfvars.example"] = "terraform.tfvars.example.j2"
+    for name, template in files.items():
+        rendered = _environment.get_template(template).render(
+            **{**context, "backend": [(key, hcl_value(value)) for key, value in sorted(backend.items())]}
+            if name == "backend.hcl" else context
+        )
+        (stack_dir / name).write_text(rendered, encoding="utf-8")

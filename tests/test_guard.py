@@ -1,0 +1,66 @@
+"""The destructive-change guard, on a recorded prod plan (tests/fixtures/prod-plan-replaces-aurora.json:
+recorded with ./scripts/plan.sh prod --local, then the cluster's actions set to a replace)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+_spec = importlib.util.spec_from_file_location("guard", ROOT / "scripts" / "guard.py")
+guard = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+sys.modules["guard"] = guard  # dataclasses look their module up
+_spec.loader.exec_module(guard)  # type: ignore[union-attr]
+
+FIXTURE = ROOT / "tests" / "fixtures" / "prod-plan-replaces-aurora.json"
+
+
+def plan() -> dict:
+    return json.loads(FIXTURE.read_text())
+
+
+def test_the_recorded_plan_replaces_the_cluster_and_creates_the_rest() -> None:
+    assert [(item.address, item.action) for item in guard.destructions(plan())] == [("aws_rds_cluster.db", "replace")]
+
+
+def test_a_protected_environment_refuses_the_replacement() -> None:
+    assert [item.address for item in guard.refused(plan(), protected=True, allowed=[])] == ["aws_rds_cluster.db"]
+
+
+def test_allow_destroy_lets_the_named_resource_through() -> None:
+    assert guard.refused(plan(), protected=True, allowed=["aws_rds_cluster.db"]) == []
+    assert guard.refused(plan(), protected=True, allowed=["aws_rds_cluster.other"]) != []
+
+
+def test_an_unprotected_environment_is_not_blocked() -> None:
+    assert guard.refused(plan(), protected=False, allowed=[]) == []
+
+
+def test_deleting_a_stateless_resource_is_not_a_destruction() -> None:
+    document = plan()
+    for change in document["resource_changes"]:
+        if change["type"] == "aws_cloudwatch_metric_alarm":
+            change["change"]["actions"] = ["delete"]
+    assert [item.address for item in guard.destructions(document)] == ["aws_rds_cluster.db"]
+
+
+def test_protection_follows_the_environment_files() -> None:
+    assert guard.is_protected("prod") is True
+    assert guard.is_protected("stage") is False
+    assert guard.is_protected("bootstrap") is True
+
+
+def run_guard(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "guard.py"), *args], capture_output=True, text=True, check=False)
+
+
+def test_cli_refuses_with_a_table_and_the_flag_to_pass() -> None:
+    result = run_guard("check", str(FIXTURE), "--stack", "prod")
+    assert result.returncode == 3
+    assert "replace  aws_rds_cluster" in result.stdout
+    assert "--allow-destroy aws_rds_cluster.db" in result.stdout
+    assert run_guard("check", str(FIXTURE), "--stack", "prod", "--allow-destroy", "aws_rds_cluster.db").returncode == 0
+    assert run_guard("check", str(FIXTURE), "--stack", "stage").returncode == 0
