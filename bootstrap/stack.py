@@ -10,14 +10,19 @@ from modules.framework import Construct, LocalBackend
 from modules.stack import Stack
 from modules.state_backend import StateBackend, StateBackendSettings
 
-# Relative to the synthesized workspace, cdktf.out/stacks/<stack>/.
-LOCAL_STATE = "../../../bootstrap/terraform.tfstate"
+
+
+def local_state_path(stack_id: str) -> str:
+    """Relative to the synthesized workspace, cdktf.out/stacks/<stack>/: bootstrap/terraform.tfstate,
+    or bootstrap/<stack>.tfstate when the environments use several backends."""
+    name = "terraform" if stack_id == "bootstrap" else stack_id
+    return f"../../../bootstrap/{name}.tfstate"
 
 
 class BootstrapStack(Stack):
     def __init__(self, scope: Construct, stack_id: str, *, settings: StateBackendSettings, local_endpoint: str | None = None) -> None:
         super().__init__(scope, stack_id, local_endpoint=local_endpoint)
-        LocalBackend(self, path=LOCAL_STATE)
+        LocalBackend(self, path=local_state_path(stack_id))
         self.aws_provider(
             region=settings.region,
             account_id=settings.account_id,

@@ -113,7 +113,7 @@ for _ in range(150):
 sys.exit(1)
 PYEOF
   # A new emulator holds nothing: the local bootstrap state of an earlier run describes nothing real.
-  rm -f "$LOCAL_DIR/bootstrap/terraform.tfstate" "$LOCAL_DIR/bootstrap/terraform.tfstate.backup"
+  rm -f "$LOCAL_DIR"/bootstrap/*.tfstate "$LOCAL_DIR"/bootstrap/*.tfstate.backup
   say "local AWS: moto on $LOCAL_AWS_ENDPOINT (pid $pid), stopped when this script ends"
 }
 
