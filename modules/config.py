@@ -128,13 +128,9 @@ def _check(document: Mapping[str, Any], sources: Mapping[tuple[str, ...], Path],
     return built, problems
 
 
-def load_environment(path: Path, defaults: Mapping[str, Any] | None = None, defaults_path: Path | None = None) -> EnvironmentConfig:
-    """One environment file (merged over the defaults); raises ConfigError."""
-    problems: list[str] = []
-    configs = _load([path], defaults, defaults_path, problems)
-    if problems:
-        raise ConfigError(problems)
-    return configs[0]
+def load_environment(path: Path) -> EnvironmentConfig:
+    """One environment file, merged over the defaults beside it; raises ConfigError."""
+    return _load_checked(path.parent, [path])[0]
 
 
 def _load(
@@ -168,10 +164,13 @@ def _load(
 
 def load_environments(directory: Path) -> list[EnvironmentConfig]:
     """Every ``<name>.toml`` in ``directory``, sorted by name; raises ConfigError with all problems."""
+    return _load_checked(directory, sorted(path for path in directory.glob("*.toml") if path.name != DEFAULTS_FILE))
+
+
+def _load_checked(directory: Path, paths: list[Path]) -> list[EnvironmentConfig]:
     problems: list[str] = []
     defaults_path = directory / DEFAULTS_FILE
     defaults = _read(defaults_path, problems) if defaults_path.exists() else {}
-    paths = sorted(path for path in directory.glob("*.toml") if path.name != DEFAULTS_FILE)
     if not paths:
         problems.append(f"{_display(directory)}: no environment files: expected at least one <name>.toml")
     configs = _load(paths, defaults, defaults_path, problems) if defaults is not None else []

@@ -60,11 +60,7 @@ def is_protected(stack: str, environments: Path = ROOT / "environments") -> bool
         return True
     from modules.config import load_environment  # the settings, without synthesizing anything
 
-    import tomllib
-
-    defaults_path = environments / "_defaults.toml"
-    defaults = tomllib.loads(defaults_path.read_text(encoding="utf-8")) if defaults_path.exists() else {}
-    return load_environment(environments / f"{stack}.toml", defaults, defaults_path).database.deletion_protection
+    return load_environment(environments / f"{stack}.toml").database.deletion_protection
 
 
 def stateful_resources(stack_json: dict) -> list[str]:
