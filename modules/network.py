@@ -56,23 +56,32 @@ class Network(Construct):
         self.aurora = group("aurora", "aurora", f"{prefix}: Aurora PostgreSQL, reachable only from the app group")
         self.valkey = group("valkey", "valkey", f"{prefix}: Valkey, reachable only from the app group")
 
-        egress = aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule
-        ingress = aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule
-        egress(self, "app_to_aurora", security_group_id=self.app.id, referenced_security_group_id=self.aurora.id,
-               ip_protocol="tcp", from_port=settings.database_port, to_port=settings.database_port,
-               description="PostgreSQL to Aurora")
-        egress(self, "app_to_valkey", security_group_id=self.app.id, referenced_security_group_id=self.valkey.id,
-               ip_protocol="tcp", from_port=settings.cache_port, to_port=settings.cache_port,
-               description="Valkey (TLS) to the cache")
-        egress(self, "app_to_https", security_group_id=self.app.id, cidr_ipv4="0.0.0.0/0",
-               ip_protocol="tcp", from_port=HTTPS_PORT, to_port=HTTPS_PORT,
-               description="HTTPS to AWS APIs (Secrets Manager, KMS, X-Ray) and upstream services")
-        ingress(self, "aurora_from_app", security_group_id=self.aurora.id, referenced_security_group_id=self.app.id,
-                ip_protocol="tcp", from_port=settings.database_port, to_port=settings.database_port,
-                description="PostgreSQL from the App Runner VPC connector")
-        ingress(self, "valkey_from_app", security_group_id=self.valkey.id, referenced_security_group_id=self.app.id,
-                ip_protocol="tcp", from_port=settings.cache_port, to_port=settings.cache_port,
-                description="Valkey from the App Runner VPC connector")
+        rule = {
+            "egress": aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule,
+            "ingress": aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule,
+        }
+        database, cache = settings.database_port, settings.cache_port
+        # (id, direction, group, peer group or CIDR, port, description): the whole data path.
+        rules = [
+            ("app_to_aurora", "egress", self.app, self.aurora, database, "PostgreSQL to Aurora"),
+            ("app_to_valkey", "egress", self.app, self.valkey, cache, "Valkey (TLS) to the cache"),
+            ("app_to_https", "egress", self.app, "0.0.0.0/0", HTTPS_PORT,
+             "HTTPS to AWS APIs (Secrets Manager, KMS, X-Ray) and upstream services"),
+            ("aurora_from_app", "ingress", self.aurora, self.app, database, "PostgreSQL from the App Runner VPC connector"),
+            ("valkey_from_app", "ingress", self.valkey, self.app, cache, "Valkey from the App Runner VPC connector"),
+        ]
+        for rule_id, direction, group_of_rule, peer, port, description in rules:
+            rule[direction](
+                self,
+                rule_id,
+                security_group_id=group_of_rule.id,
+                referenced_security_group_id=None if isinstance(peer, str) else peer.id,
+                cidr_ipv4=peer if isinstance(peer, str) else None,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+            )
         self.app_security_group_id: str = self.app.id
         self.aurora_security_group_id: str = self.aurora.id
         self.valkey_security_group_id: str = self.valkey.id

@@ -38,7 +38,7 @@ def test_every_stack_validates_and_passes_checkov(outdir: Path, tmp_path: Path) 
 
 
 def test_checkov_itself_honours_the_rendered_baseline(outdir: Path, tmp_path: Path) -> None:
-    """`checkov -d cdktf.out` from the repository root: .checkov.yaml brings in the baseline."""
+    """The plain scan of cdktf.out from the repository root: cdktf.out/.checkov.yaml brings in the baseline."""
     workdir = tmp_path / "repo"
     workdir.mkdir()
     shutil.copytree(outdir, workdir / "cdktf.out")
