@@ -17,7 +17,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Python packages exactly as locked in Pipfile.lock, in ./.venv; skipped when the lock is unchanged.
 ensure_python() {
   command -v python3 >/dev/null || die "python3 (3.11) is required"
-  if ! command -v pipenv >/dev/null; then
+  # Called as a module: a fresh install need not be on the PATH yet.
+  if ! python3 -m pipenv --version >/dev/null 2>&1; then
     say "installing pipenv $PIPENV_VERSION"
     python3 -m pip install --quiet "pipenv==$PIPENV_VERSION" || die "could not install pipenv"
   fi
@@ -25,7 +26,7 @@ ensure_python() {
   want="$(sha256sum "$ROOT/Pipfile.lock" | cut -d' ' -f1)"
   if [[ ! -x "$PY" || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     say "installing the locked Python packages (pipenv sync --dev)"
-    (cd "$ROOT" && pipenv sync --dev >&2) || die "pipenv sync failed"
+    (cd "$ROOT" && python3 -m pipenv sync --dev >&2) || die "pipenv sync failed"
     printf '%s\n' "$want" >"$stamp"
   fi
 }
