@@ -9,6 +9,7 @@ with one line per problem, before anything is synthesized.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import types
 import typing
@@ -173,7 +174,9 @@ def build(settings_class: type, table: Mapping[str, Any]) -> tuple[Any, list[tup
     hints = resolved_types(settings_class)
     values: dict[str, Any] = {}
     for key in sorted(set(table) - set(declared)):
-        problems.append((key, table[key], "not a known key; known keys: " + ", ".join(sorted(declared))))
+        close = difflib.get_close_matches(key, declared, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        problems.append((key, table[key], f"a known key ({hint}known keys: {', '.join(sorted(declared))})"))
     for name, spec in declared.items():
         if name not in table:
             if spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:

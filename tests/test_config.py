@@ -56,7 +56,7 @@ def test_defaults_are_merged_under_each_environment() -> None:
         ("database", "engine_version", '"12.9"', 'database.engine_version = "12.9": expected an Aurora PostgreSQL version'),
         ("database", "max_acu", '"two"', 'database.max_acu = "two": expected a number'),
         ("database", "deletion_protection", '"no"', 'database.deletion_protection = "no": expected true or false'),
-        ("database", "min_acus", "0", "database.min_acus = 0: expected not a known key; known keys: auto_pause_seconds"),
+        ("database", "min_acus", "0", "database.min_acus = 0: expected a known key (did you mean min_acu? known keys: auto_pause_seconds"),
         ("database", "min_acu", None, "environments/stage.toml: database.min_acu: expected required: Minimum capacity"),
         ("app", "memory", "2048", "environments/stage.toml: app.memory = 2048: expected with cpu = 256: one of 512, 1024"),
         ("app", "cpu", "300", "app.cpu = 300: expected one of: 256, 512, 1024, 2048, 4096"),
