@@ -99,7 +99,7 @@ def checkov(target: Path, reports: Path, framework: str = "terraform_json") -> d
     return merged
 
 
-def _addresses(document: dict) -> dict[str, str]:
+def addresses_by_checkov_name(document: dict) -> dict[str, str]:
     """checkov's names for a stack's blocks -> Terraform addresses. checkov's terraform_json runner
     names the findings of its Python checks ``resource.<name>`` / ``data.<name>`` and those of its
     graph checks ``<type>.<name>``; logical names are unique within a stack (they are construct paths)."""
@@ -132,9 +132,10 @@ def evaluate(outdir: Path, stacks: list[str], reports: Path, timings: dict[str, 
         result.resources = sum(len(items) for items in document.get("resource", {}).values())
         result.data_sources = sum(len(items) for items in document.get("data", {}).values())
         result.outputs = len(document.get("output", {}))
-        addresses[name] = _addresses(document)
+        addresses[name] = addresses_by_checkov_name(document)
 
     present = [name for name, result in results.items() if not result.problems]
+
     def timed(phase: str, work, *args):  # type: ignore[no-untyped-def]
         started = time.monotonic()
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gate import SUPPRESSIONS_FILE, _addresses, checkov  # noqa: E402
+from gate import SUPPRESSIONS_FILE, addresses_by_checkov_name, checkov  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _INDEX = re.compile(r"\[[^\]]*\]$")
@@ -64,7 +64,7 @@ def scan(stack_dir: Path, plan_file: Path, reports: Path) -> int:
         (item["resource"], item["check_id"]): item["reason"]
         for item in json.loads((stack_dir / SUPPRESSIONS_FILE).read_text(encoding="utf-8"))
     }
-    names = _addresses(json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8")))
+    names = addresses_by_checkov_name(json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8")))
     failed, suppressed = [], []
     for check in findings["failed_checks"]:
         resource = _INDEX.sub("", check["resource"])
