@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from modules.framework import Construct, TerraformResourceLifecycle, aws
+from modules.framework import Construct, Fn, TerraformResourceLifecycle, aws
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,7 +59,7 @@ class ContainerRepository(Construct):
             ]
         }
         aws.ecr_lifecycle_policy.EcrLifecyclePolicy(
-            self, "lifecycle", repository=self.repository.name, policy=json.dumps(policy, indent=2, sort_keys=True)
+            self, "lifecycle", repository=self.repository.name, policy=Fn.jsonencode(policy)
         )
         self.arn: str = self.repository.arn
         self.url: str = self.repository.repository_url

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
-from modules.framework import Construct, TerraformResourceLifecycle, aws
+from modules.framework import Construct, Fn, TerraformResourceLifecycle, aws
 
 
 class EncryptionKey(Construct):
@@ -39,7 +38,7 @@ class EncryptionKey(Construct):
             }
         ]
         statements.extend(service_statements)
-        policy = json.dumps({"Version": "2012-10-17", "Statement": statements})
+        policy = Fn.jsonencode({"Version": "2012-10-17", "Statement": statements})
         self.key = aws.kms_key.KmsKey(
             self,
             "this",

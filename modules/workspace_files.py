@@ -41,8 +41,23 @@ def _settings(config: object) -> list[tuple[str, str]]:
     return rows
 
 
+def complete_hcl(stack: Stack, stack_dir: Path) -> None:
+    """``cdktf synth --hcl`` leaves out the blocks its HCL renderer does not know (``ephemeral``):
+    write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one."""
+    if not (stack_dir / "cdk.tf").exists():
+        return
+    blocks = []
+    for kind, named in sorted(stack.to_terraform().get("ephemeral", {}).items()):
+        for name, body in sorted(named.items()):
+            attributes = "".join(f"  {key} = {hcl_value(value)}\n" for key, value in sorted(body.items()))
+            blocks.append(f'ephemeral "{kind}" "{name}" {{\n{attributes}}}\n')
+    if blocks:
+        (stack_dir / "ephemeral.tf").write_text("\n".join(blocks), encoding="utf-8")
+
+
 def render_workspace_files(stack: Stack, stack_dir: Path) -> None:
-    document = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
+    # The stack's own JSON form: the same document as cdk.tf.json, also when synthesis writes HCL.
+    document = stack.to_terraform()
     backend = document.get("terraform", {}).get("backend", {}).get("s3")
     variables = [
         {"name": name, "description": spec.get("description", ""), "default": spec.get("default", ""),

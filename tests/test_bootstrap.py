@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from modules.naming import lock_table_name, state_bucket_name
 from tests.conftest import only, resources
@@ -36,8 +37,10 @@ def test_state_bucket_is_encrypted_with_the_customer_managed_key(stack_json) -> 
 def test_key_rotates_and_has_an_explicit_policy(stack_json) -> None:
     key = only(stack_json("bootstrap"), "aws_kms_key")
     assert key["enable_key_rotation"] is True and key["deletion_window_in_days"] == 30
-    policy = json.loads(key["policy"])
-    assert [statement["Sid"] for statement in policy["Statement"]] == ["AccountAdministersKeyThroughIam"]
+    # jsonencode(...) rather than a JSON string: cdktf's HCL output breaks on quotes inside strings.
+    policy = key["policy"]
+    assert policy.startswith("${jsonencode({") and re.findall(r'"Sid" = "(\w+)"', policy) == ["AccountAdministersKeyThroughIam"]
+    assert '"AWS" = "arn:${data.aws_partition.state_partition.partition}:iam::${data.aws_caller_identity.state_account.account_id}:root"' in policy
     assert key["lifecycle"] == {"prevent_destroy": True}
 
 
