@@ -19,8 +19,13 @@ CPU_MEMORY = {
     2048: (4096, 6144),
     4096: (8192, 10240, 12288),
 }
-# Set by the stack itself: from other settings, or from Secrets Manager.
-RESERVED_VARIABLES = ("LOG_LEVEL", "PORT", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DATABASE_PASSWORD")
+# Set by the stack itself (from other settings, the data tier or Secrets Manager), or by App Runner.
+RESERVED_VARIABLES = (
+    "PORT", "LOG_LEVEL", "SECRET_KEY", "DATABASE_URL", "REDIS_URL",
+    "DATABASE_HOST", "DATABASE_READER_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SSLMODE",
+    "DATABASE_USERNAME", "DATABASE_PASSWORD",
+    "REDIS_HOST", "REDIS_PORT", "REDIS_USERNAME", "REDIS_AUTH", "REDIS_TLS",
+)
 UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9_]*")
 # The same rule as the custom checkov policy for plain-text App Runner variables.
 SECRET_LOOKING = re.compile(r".*(PASSWORD|SECRET|TOKEN$|_KEY$|CREDENTIAL|PRIVATE).*")

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from modules.apprunner import SECRET_LOOKING
-from tests.conftest import only, resources
+from modules.config import load_environments
+from tests.conftest import ENVIRONMENTS, ROOT, only, resources
 
 TABLE = {
     # stack: (cpu, memory, min, max, concurrency, LOG_LEVEL, APP_ENV, DB pool, DB overflow, Redis pool, budget)
@@ -174,3 +175,21 @@ def test_alarm_thresholds_and_variables_are_overridable_per_environment(environm
     assert resources(document, "aws_cloudwatch_metric_alarm")["alarms_aurora_cpu_warning"]["threshold"] == 60
     image = only(document, "aws_apprunner_service")["source_configuration"]["image_repository"]["image_configuration"]
     assert image["runtime_environment_variables"]["MCP_MAX_RETRIES"] == "4"
+
+
+def test_every_variable_the_stack_sets_is_reserved_in_the_environment_files(stack_json) -> None:
+    from modules.apprunner import RESERVED_VARIABLES
+
+    image = only(stack_json("prod"), "aws_apprunner_service")["source_configuration"]["image_repository"]["image_configuration"]
+    environment_file = {config.name: config for config in load_environments(ENVIRONMENTS)}["prod"].app.environment
+    set_by_stack = (set(image["runtime_environment_variables"]) - set(environment_file)) | set(image["runtime_environment_secrets"])
+    assert set_by_stack <= set(RESERVED_VARIABLES)
+
+
+def test_the_custom_policy_and_the_config_share_the_secret_name_rule() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("apprunner_policies", ROOT / "policies" / "checkov" / "apprunner_service.py")
+    policies = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(policies)  # type: ignore[union-attr]
+    assert policies.SECRET_LOOKING.pattern == SECRET_LOOKING.pattern
