@@ -16,7 +16,7 @@ from modules.environment_stack import EnvironmentStack
 from modules.framework import App
 from modules.stack import Stack
 from modules.state_backend import StateBackendSettings
-from modules.workspace_files import complete_hcl, render_workspace_files
+from modules.workspace_files import write_workspace_files
 
 SUPPRESSIONS_FILE = "checkov-suppressions.json"
 BASELINE_FILE = "checkov-baseline.json"
@@ -115,8 +115,7 @@ def synthesize(environments: Path, outdir: Path, local_endpoint: str | None = No
         app.synth()
         write_checkov_files(stacks, staging, outdir.name)
         for stack in stacks:
-            render_workspace_files(stack, staging / "stacks" / stack.node.id)
-            complete_hcl(stack, staging / "stacks" / stack.node.id)
+            write_workspace_files(stack, staging / "stacks" / stack.node.id)
         _swap(staging, outdir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -41,13 +41,21 @@ def _settings(config: object) -> list[tuple[str, str]]:
     return rows
 
 
-def complete_hcl(stack: Stack, stack_dir: Path) -> None:
+def write_workspace_files(stack: Stack, stack_dir: Path) -> None:
+    """Everything written next to a synthesized stack, from one rendering of its JSON form (the same
+    document as cdk.tf.json, also when synthesis writes HCL)."""
+    document = stack.to_terraform()
+    render_workspace_files(stack, stack_dir, document)
+    complete_hcl(stack_dir, document)
+
+
+def complete_hcl(stack_dir: Path, document: dict) -> None:
     """``cdktf synth --hcl`` leaves out the blocks its HCL renderer does not know (``ephemeral``):
     write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one."""
     if not (stack_dir / "cdk.tf").exists():
         return
     blocks = []
-    for kind, named in sorted(stack.to_terraform().get("ephemeral", {}).items()):
+    for kind, named in sorted(document.get("ephemeral", {}).items()):
         for name, body in sorted(named.items()):
             attributes = "".join(f"  {key} = {hcl_value(value)}\n" for key, value in sorted(body.items()))
             blocks.append(f'ephemeral "{kind}" "{name}" {{\n{attributes}}}\n')
@@ -55,9 +63,7 @@ def complete_hcl(stack: Stack, stack_dir: Path) -> None:
         (stack_dir / "ephemeral.tf").write_text("\n".join(blocks), encoding="utf-8")
 
 
-def render_workspace_files(stack: Stack, stack_dir: Path) -> None:
-    # The stack's own JSON form: the same document as cdk.tf.json, also when synthesis writes HCL.
-    document = stack.to_terraform()
+def render_workspace_files(stack: Stack, stack_dir: Path, document: dict) -> None:
     backend = document.get("terraform", {}).get("backend", {}).get("s3")
     variables = [
         {"name": name, "description": spec.get("description", ""), "default": spec.get("default", ""),
@@ -83,12 +89,8 @@ def render_workspace_files(stack: Stack, stack_dir: Path) -> None:
     files = {"README.md": "README.md.j2"}
     if backend:
         files["backend.hcl"] = "backend.hcl.j2"
-        context["backend_lines"] = sorted(backend.items())
+        context["backend_lines"] = [(key, hcl_value(value)) for key, value in sorted(backend.items())]
     if variables:
         files["terraform.tfvars.example"] = "terraform.tfvars.example.j2"
     for name, template in files.items():
-        rendered = _environment.get_template(template).render(
-            **{**context, "backend": [(key, hcl_value(value)) for key, value in sorted(backend.items())]}
-            if name == "backend.hcl" else context
-        )
-        (stack_dir / name).write_text(rendered, encoding="utf-8")
+        (stack_dir / name).write_text(_environment.get_template(template).render(**context), encoding="utf-8")
