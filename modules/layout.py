@@ -1,0 +1,9 @@
+"""Where synthesis writes what: the one owner of the file names that synthesis, the gate, the plan
+scan and the operations flow share. Plain Python: importing it never loads the framework."""
+
+from __future__ import annotations
+
+STACKS_DIR = "stacks"
+STACK_FILE = "cdk.tf.json"
+SUPPRESSIONS_FILE = "checkov-suppressions.json"
+BASELINE_FILE = "checkov-baseline.json"
