@@ -6,16 +6,42 @@ import time
 
 STARTED = time.monotonic()
 
+import dataclasses  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import modules.framework  # noqa: E402,F401  (first: makes the AWS provider bindings load lazily)
-from modules.app import synthesize  # noqa: E402
-from modules.config import ConfigError  # noqa: E402
+from bootstrap.stack import BootstrapStack, backend_settings  # noqa: E402
+from modules import app  # noqa: E402
+from modules.environment_stack import EnvironmentStack  # noqa: E402
+from modules.framework import App  # noqa: E402
 from modules.local_aws import LocalEndpointError, checked_endpoint  # noqa: E402
+from modules.settings import ConfigError, EnvironmentConfig  # noqa: E402
+from modules.stack import Stack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
+
+
+def build(cdktf_app: App, configs: Sequence[EnvironmentConfig], local_endpoint: str | None) -> list[Stack]:
+    """The whole app: one state-backend stack per backend the environments use, one stack per environment."""
+    stacks: list[Stack] = [
+        BootstrapStack(
+            cdktf_app,
+            stack_id,
+            local_endpoint=local_endpoint,
+            settings=dataclasses.replace(settings, deny_insecure_transport=not local_endpoint),
+        )
+        for stack_id, settings in backend_settings(configs).items()
+    ]
+    stacks.extend(EnvironmentStack(cdktf_app, config, local_endpoint=local_endpoint) for config in configs)
+    return stacks
+
+
+def synthesize(environments: Path, outdir: Path, local_endpoint: str | None = None) -> list[Stack]:
+    """Every stack from the environment files in ``environments``, into ``outdir`` (all or nothing)."""
+    return app.synthesize(environments, outdir, local_endpoint, build)
 
 
 def main() -> int:
@@ -37,6 +63,8 @@ def main() -> int:
             print(f"error: {problem}", file=sys.stderr)
         print(f"{len(error.problems)} problem(s) in the environment files; {outdir} was left as it was.", file=sys.stderr)
         return 2
+    for warning in (line for stack in stacks if isinstance(stack, EnvironmentStack) for line in stack.config.warnings):
+        print(f"warning: {warning}", file=sys.stderr)
     names = ", ".join(stack.node.id for stack in stacks)
     print(f"synthesized {names} into {os.path.relpath(outdir)} in {time.monotonic() - STARTED:.1f} s")
     return 0

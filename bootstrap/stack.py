@@ -6,10 +6,29 @@ never removes it): the backend cannot store the state of its own creation.
 
 from __future__ import annotations
 
-from modules.framework import Construct, LocalBackend
-from modules.stack import Stack
-from modules.state_backend import StateBackend, StateBackendSettings
+from collections.abc import Sequence
 
+from modules.framework import Construct, LocalBackend
+from modules.protection import protect
+from modules.settings import EnvironmentConfig
+from modules.stack import Stack
+from modules.state.backend import StateBackend, StateBackendSettings
+
+def backend_settings(configs: Sequence[EnvironmentConfig]) -> dict[str, StateBackendSettings]:
+    """One bootstrap stack per distinct backend (project, account, region) the environments use."""
+    backends: dict[tuple[str, str, str], StateBackendSettings] = {}
+    for config in configs:
+        env = config.environment
+        key = (env.project, env.account_id, env.region)
+        backends.setdefault(
+            key, StateBackendSettings(project=env.project, region=env.region, account_id=env.account_id, tags=env.tags)
+        )
+    if len(backends) == 1:
+        return {"bootstrap": next(iter(backends.values()))}
+    return {
+        "-".join(part for part in ("bootstrap", project, account, region) if part): settings
+        for (project, account, region), settings in sorted(backends.items())
+    }
 
 
 def local_state_path(stack_id: str) -> str:
@@ -29,6 +48,7 @@ class BootstrapStack(Stack):
             tags={**(settings.tags or {}), "project": settings.project, "managed-by": "cdktf", "stack": stack_id},
         )
         backend = StateBackend(self, "state", settings=settings)
+        protect(self, protected=True)  # the backend holds every environment's state: always protected
         self.outputs({
             "state_bucket_name": (backend.state.name, "S3 bucket holding every environment's state"),
             "state_bucket_arn": (backend.state.arn, "ARN of the state bucket"),

@@ -1,56 +1,23 @@
-"""Builds the app from the environment files and writes ``cdktf.out`` all at once, or not at all."""
+"""Writes ``cdktf.out`` from the environment files all at once, or not at all.
+
+Which stacks an app holds is main.py's to say (``build``): this module knows the stack base class and
+the files written beside every stack, not the stacks themselves.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bootstrap.stack import BootstrapStack
-from modules.config import EnvironmentConfig, load_environments
-from modules.environment_stack import EnvironmentStack
 from modules.framework import App
+from modules.layout import BASELINE_FILE, STACK_FILE, STACKS_DIR, SUPPRESSIONS_FILE
+from modules.settings import EnvironmentConfig, load_environments
 from modules.stack import Stack
-from modules.state_backend import StateBackendSettings
 from modules.workspace_files import write_workspace_files
-
-SUPPRESSIONS_FILE = "checkov-suppressions.json"
-BASELINE_FILE = "checkov-baseline.json"
-
-
-def backend_settings(configs: Sequence[EnvironmentConfig]) -> dict[str, StateBackendSettings]:
-    """One bootstrap stack per distinct backend (project, account, region) the environments use."""
-    backends: dict[tuple[str, str, str], StateBackendSettings] = {}
-    for config in configs:
-        env = config.environment
-        key = (env.project, env.account_id, env.region)
-        backends.setdefault(
-            key, StateBackendSettings(project=env.project, region=env.region, account_id=env.account_id, tags=env.tags)
-        )
-    if len(backends) == 1:
-        return {"bootstrap": next(iter(backends.values()))}
-    return {
-        "-".join(part for part in ("bootstrap", project, account, region) if part): settings
-        for (project, account, region), settings in sorted(backends.items())
-    }
-
-
-def build_app(configs: Sequence[EnvironmentConfig], outdir: str, local_endpoint: str | None = None) -> tuple[App, list[Stack]]:
-    app = App(outdir=outdir)
-    stacks: list[Stack] = [
-        BootstrapStack(
-            app, stack_id, local_endpoint=local_endpoint,
-            settings=dataclasses.replace(settings, deny_insecure_transport=not local_endpoint),
-        )
-        for stack_id, settings in backend_settings(configs).items()
-    ]
-    stacks.extend(EnvironmentStack(app, config, local_endpoint=local_endpoint) for config in configs)
-    return app, stacks
-
 
 def _write_json(path: Path, document: object) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -67,7 +34,7 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
     """
     failed_checks = []
     for stack in stacks:
-        stack_dir = outdir / "stacks" / stack.node.id
+        stack_dir = outdir / STACKS_DIR / stack.node.id
         suppressions = [
             {"resource": item.address, "check_id": item.check_id, "reason": item.reason} for item in stack.suppressions
         ]
@@ -79,7 +46,7 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
         if by_resource:
             failed_checks.append(
                 {
-                    "file": f"/stacks/{stack.node.id}/cdk.tf.json",
+                    "file": f"/{STACKS_DIR}/{stack.node.id}/{STACK_FILE}",
                     "findings": [
                         {"resource": resource, "check_ids": sorted(ids)} for resource, ids in sorted(by_resource.items())
                     ],
@@ -99,7 +66,11 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
     )
 
 
-def synthesize(environments: Path, outdir: Path, local_endpoint: str | None = None) -> list[Stack]:
+# Adds every stack of the app: (app, the environments' settings, the local endpoint or None) -> stacks.
+StackBuilder = Callable[[App, Sequence[EnvironmentConfig], "str | None"], list[Stack]]
+
+
+def synthesize(environments: Path, outdir: Path, local_endpoint: str | None, build: StackBuilder) -> list[Stack]:
     """Validates every environment file, synthesizes into a temporary directory, then swaps it in.
 
     Raises ConfigError before anything is written; on any failure ``outdir`` stays as it was.
@@ -111,11 +82,12 @@ def synthesize(environments: Path, outdir: Path, local_endpoint: str | None = No
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; cdktf.out is an ordinary directory
     try:
-        app, stacks = build_app(configs, str(staging), local_endpoint)
+        app = App(outdir=str(staging))
+        stacks = build(app, configs, local_endpoint)
         app.synth()
         write_checkov_files(stacks, staging, outdir.name)
         for stack in stacks:
-            write_workspace_files(stack, staging / "stacks" / stack.node.id)
+            write_workspace_files(stack, staging / STACKS_DIR / stack.node.id)
         _swap(staging, outdir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

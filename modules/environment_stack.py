@@ -3,28 +3,49 @@
 from __future__ import annotations
 
 from modules import local_aws
-from modules.alarms import AlarmTargets, ServiceAlarms
-from modules.apprunner import AppRunnerService
-from modules.aurora import AuroraServerless
-from modules.backup import BackupSettings, DatabaseBackup
-from modules.budget import CostBudget
-from modules.compute import Workload, secret_reference
-from modules.config import EnvironmentConfig
-from modules.ecr import ContainerRepository, EcrSettings
+from modules.compute import AppFirewall, Workload, secret_reference
+from modules.compute.apprunner import AppRunnerService
+from modules.compute.ecr import ContainerRepository, EcrSettings
+from modules.data.aurora import AuroraServerless
+from modules.data.backup import BackupSettings, DatabaseBackup
+from modules.data.valkey import ValkeyCache
 from modules.framework import Construct, S3Backend, TerraformVariable, aws
-from modules.kms import EncryptionKey, logs_statement, service_use_statement
-from modules.naming import lock_table_name, state_bucket_name, state_key, state_key_alias
-from modules.network import Network, NetworkSettings
-from modules.secrets import AppSecrets
+from modules.network.default_vpc import DefaultVpc
+from modules.observability.alarms import AlarmTargets, ServiceAlarms
+from modules.observability.budget import CostBudget
+from modules.protection import protect
+from modules.security.kms import EncryptionKey, logs_statement, service_use_statement
+from modules.security.secrets import AppSecrets
+from modules.settings import EnvironmentConfig
+from modules.settings.naming import lock_table_name, state_bucket_name, state_key, state_key_alias
 from modules.stack import Stack
-from modules.valkey import ValkeyCache
 
 
 class EnvironmentStack(Stack):
+    """The environment's tiers, in the order they depend on each other: keys, network, data, compute,
+    observability. Protection is applied to all of them at once, from the environment's switch."""
+
     def __init__(self, scope: Construct, config: EnvironmentConfig, *, local_endpoint: str | None = None) -> None:
         env = config.environment
         super().__init__(scope, env.name, local_endpoint=local_endpoint)
         self.config = config
+        self._backend()
+        self.aws_provider(
+            region=env.region,
+            account_id=env.account_id,
+            tags={**env.tags, "project": env.project, "environment": env.name, "managed-by": "cdktf"},
+        )
+        self.account_id: str = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account").account_id
+        self.partition: str = aws.data_aws_partition.DataAwsPartition(self, "partition").partition
+        self._foundation()
+        self._data_tier()
+        self._compute()
+        self._observability()
+        protect(self, protected=config.protected)
+        self._outputs()
+
+    def _backend(self) -> None:
+        env = self.config.environment
         S3Backend(
             self,
             bucket=state_bucket_name(env.project, env.region, env.account_id),
@@ -36,70 +57,78 @@ class EnvironmentStack(Stack):
         )
         # Native S3 locking (Terraform >= 1.10); the DynamoDB table stays for older clients during migration.
         self.add_override("terraform.backend.s3.use_lockfile", True)
-        if local_endpoint:
-            for key, value in local_aws.backend_settings(local_endpoint).items():
+        if self.local_endpoint:
+            for key, value in local_aws.backend_settings(self.local_endpoint).items():
                 self.add_override(f"terraform.backend.s3.{key}", value)
-        self.aws_provider(
-            region=env.region,
-            account_id=env.account_id,
-            tags={**env.tags, "project": env.project, "environment": env.name, "managed-by": "cdktf"},
-        )
-        prefix = env.prefix
-        protect = config.database.deletion_protection
-        account_id = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account").account_id
-        partition = aws.data_aws_partition.DataAwsPartition(self, "partition").partition
 
+    def _foundation(self) -> None:
+        """The key everything is encrypted with, the network, the app's firewall and its secrets."""
+        env, prefix = self.config.environment, self.config.environment.prefix
         self.key = EncryptionKey(
             self,
             "key",
             alias=prefix,
             description=f"{prefix}: data, logs, secrets and images of the {env.name} environment",
-            account_id=account_id,
-            partition=partition,
+            account_id=self.account_id,
+            partition=self.partition,
             service_statements=[
-                logs_statement(env.region, account_id, partition),
-                service_use_statement("CloudWatchAlarmsPublishToTheEncryptedTopic", "cloudwatch.amazonaws.com", account_id),
+                logs_statement(env.region, self.account_id, self.partition),
+                service_use_statement(
+                    "CloudWatchAlarmsPublishToTheEncryptedTopic", "cloudwatch.amazonaws.com", self.account_id
+                ),
             ],
-            prevent_destroy=protect,
         )
-        self.network = Network(self, "network", settings=NetworkSettings(name_prefix=prefix))
+        self.network = DefaultVpc(self, "network")
+        self.app_firewall = AppFirewall(self, "app", name_prefix=prefix, vpc_id=self.network.vpc_id)
         self.secrets = AppSecrets(
             self, "secrets", name_prefix=prefix, kms_key_arn=self.key.arn,
-            secret_key_version=config.app.secret_key_version, protect=protect,
+            secret_key_version=self.config.app.secret_key_version,
         )
+
+    def _data_tier(self) -> None:
+        config, env = self.config, self.config.environment
         self.database = AuroraServerless(
             self,
             "db",
             settings=config.database,
-            name_prefix=prefix,
+            name_prefix=env.prefix,
+            vpc_id=self.network.vpc_id,
             subnet_ids=self.network.subnet_ids,
-            security_group_id=self.network.aurora_security_group_id,
             kms_key_arn=self.key.arn,
             region=env.region,
-            partition=partition,
+            partition=self.partition,
             log_retention_days=env.log_retention_days,
         )
         self.backup = DatabaseBackup(
             self,
             "backup",
-            settings=BackupSettings(name_prefix=prefix, retention_days=config.database.backup_retention_days, protect=protect),
+            settings=BackupSettings(name_prefix=env.prefix, retention_days=config.database.backup_retention_days),
             resource_arns=[self.database.arn],
             kms_key_arn=self.key.arn,
-            partition=partition,
+            partition=self.partition,
         )
         self.cache = ValkeyCache(
             self,
             "cache",
             settings=config.cache,
-            name_prefix=prefix,
+            name_prefix=env.prefix,
+            vpc_id=self.network.vpc_id,
             subnet_ids=self.network.subnet_ids,
-            security_group_id=self.network.valkey_security_group_id,
             kms_key_arn=self.key.arn,
             log_retention_days=env.log_retention_days,
-            protect=protect,
         )
+        app = self.app_firewall.connections
+        self.database.connections.allow_from(
+            app, ingress="PostgreSQL from the App Runner VPC connector", egress="PostgreSQL to Aurora"
+        )
+        self.cache.connections.allow_from(
+            app, ingress="Valkey from the App Runner VPC connector", egress="Valkey (TLS) to the cache"
+        )
+
+    def _compute(self) -> None:
+        config = self.config
         self.repository = ContainerRepository(
-            self, "ecr", settings=EcrSettings(name=prefix, protect=protect), kms_key_arn=self.key.arn
+            self, "ecr", settings=EcrSettings(name=config.environment.prefix), kms_key_arn=self.key.arn
         )
         image_tag = TerraformVariable(
             self,
@@ -109,25 +138,29 @@ class EnvironmentStack(Stack):
             description="Image tag to run (tags are immutable); scripts/deploy.sh <env> <tag> sets it per deploy",
         )
         self.service = AppRunnerService(
-            self, "service", settings=config.app, workload=self._workload(image_tag.string_value), partition=partition
+            self, "service", settings=config.app, workload=self._workload(image_tag.string_value), partition=self.partition
         )
-        CostBudget(self, "budget", settings=config.budget, name_prefix=prefix, environment=env.name)
+
+    def _observability(self) -> None:
+        config, env = self.config, self.config.environment
+        CostBudget(
+            self, "budget", settings=config.budget, emails=config.alerts.emails, name_prefix=env.prefix, environment=env.name
+        )
         self.alarms = ServiceAlarms(
             self,
             "alarms",
             settings=config.alarms,
             targets=AlarmTargets(
-                name_prefix=prefix,
+                name_prefix=env.prefix,
                 apprunner_service_name=self.service.service_name,
                 apprunner_service_id=self.service.service_id,
                 aurora_cluster_id=self.database.identifier,
                 aurora_max_acu=config.database.max_acu,
                 valkey_node_ids=self.cache.node_ids,
             ),
-            emails=config.budget.alert_emails,
+            emails=config.alerts.emails,
             kms_key_arn=self.key.arn,
         )
-        self._outputs()
 
     def _workload(self, image_tag: str) -> Workload:
         """The runtime contract of the service: plain settings in variables, credentials as secret
@@ -165,26 +198,37 @@ class EnvironmentStack(Stack):
             kms_key_arn=self.key.arn,
             cache_connect_arns=(self.cache.arn, self.cache.user_arn),
             subnet_ids=self.network.subnet_ids,
-            security_group_id=self.network.app_security_group_id,
+            security_group_id=self.app_firewall.connections.security_group_id,
         )
 
     def _outputs(self) -> None:
+        service, database, cache = self.service, self.database, self.cache
         self.outputs({
-            "app_url": (self.service.url, "HTTPS URL of the service"),
-            "apprunner_service_arn": (self.service.arn, "ARN of the App Runner service (aws apprunner start-deployment ...)"),
-            "apprunner_service_name": (self.service.service_name, "Name of the App Runner service (log group /aws/apprunner/<name>/...)"),
+            "app_url": (service.url, "HTTPS URL of the service"),
+            "apprunner_service_arn": (service.arn, "ARN of the App Runner service (aws apprunner start-deployment ...)"),
+            "apprunner_service_name": (
+                service.service_name, "Name of the App Runner service (log group /aws/apprunner/<name>/...)"
+            ),
             "ecr_repository_url": (self.repository.url, "Push images here: docker push <url>:<tag>"),
-            "alarm_topic_arn": (self.alarms.topic_arn, "SNS topic of the CloudWatch alarms (e-mail subscribers confirm once)"),
-            "aurora_endpoint": (self.database.endpoint, "Aurora writer endpoint"),
-            "aurora_reader_endpoint": (self.database.reader_endpoint, "Aurora reader endpoint (load-balanced over readers)"),
-            "aurora_port": (self.database.port, "Aurora PostgreSQL port"),
-            "aurora_master_secret_arn": (self.database.master_secret_arn, "RDS-managed secret with the master user's credentials"),
-            "valkey_endpoint": (self.cache.primary_endpoint, "Valkey primary endpoint (TLS, IAM authentication)"),
-            "valkey_reader_endpoint": (self.cache.reader_endpoint, "Valkey reader endpoint"),
-            "valkey_port": (self.cache.port, "Valkey port"),
-            "valkey_user": (self.cache.user_name, "Valkey user the application authenticates as with IAM"),
-            "apprunner_security_group_id": (self.network.app_security_group_id, "Security group of the App Runner VPC connector"),
+            "alarm_topic_arn": (
+                self.alarms.topic_arn, "SNS topic of the CloudWatch alarms (e-mail subscribers confirm once)"
+            ),
+            "aurora_endpoint": (database.endpoint, "Aurora writer endpoint"),
+            "aurora_reader_endpoint": (database.reader_endpoint, "Aurora reader endpoint (load-balanced over readers)"),
+            "aurora_port": (database.port, "Aurora PostgreSQL port"),
+            "aurora_master_secret_arn": (
+                database.master_secret_arn, "RDS-managed secret with the master user's credentials"
+            ),
+            "valkey_endpoint": (cache.primary_endpoint, "Valkey primary endpoint (TLS, IAM authentication)"),
+            "valkey_reader_endpoint": (cache.reader_endpoint, "Valkey reader endpoint"),
+            "valkey_port": (cache.port, "Valkey port"),
+            "valkey_user": (cache.user_name, "Valkey user the application authenticates as with IAM"),
+            "apprunner_security_group_id": (
+                self.app_firewall.connections.security_group_id, "Security group of the App Runner VPC connector"
+            ),
             "secret_key_secret_arn": (self.secrets.secret_key_arn, "Secrets Manager secret holding SECRET_KEY"),
             "kms_key_arn": (self.key.arn, "Customer-managed key of this environment"),
-            "backup_vault_name": (self.backup.vault_name, "AWS Backup vault holding the database's daily recovery points"),
+            "backup_vault_name": (
+                self.backup.vault_name, "AWS Backup vault holding the database's daily recovery points"
+            ),
         })

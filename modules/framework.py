@@ -139,6 +139,7 @@ from cdktf import (  # noqa: E402
     Token,
 )
 from constructs import Construct, IConstruct  # noqa: E402
+from jsii import implements  # noqa: E402  (a Python class that implements a framework interface: IAspect)
 
 __all__ = [
     "App",
@@ -160,5 +161,6 @@ __all__ = [
     "Testing",
     "Token",
     "aws",
+    "implements",
     "jsii_submodule_name",
 ]

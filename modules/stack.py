@@ -88,6 +88,12 @@ def _address(element: TerraformElement, logical_id: str) -> str:
     return f"data.{kind}.{logical_id}" if isinstance(element, TerraformDataSource) else f"{kind}.{logical_id}"
 
 
+def pin(element: TerraformElement, logical_id: str) -> None:
+    """Keeps the Terraform address ``element`` had before it moved in the construct tree: a changed
+    address makes Terraform destroy the resource and create it again (prod's database included)."""
+    element.override_logical_id(logical_id)
+
+
 def suppress(resource: TerraformResource, check_id: str, reason: str) -> None:
     """Module-level form for constructs: finds the resource's stack."""
     stack = TerraformStack.of(resource)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import jinja2
 
-from modules.cost import idle_cost
-from modules.schema import describe
+from modules.settings.cost import idle_cost
+from modules.settings.loader import SECTIONS
+from modules.settings.schema import describe
 from modules.stack import Stack
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -33,7 +34,7 @@ def hcl_value(value: object) -> str:
 
 def _settings(config: object) -> list[tuple[str, str]]:
     rows = []
-    for section in ("environment", "app", "database", "cache", "budget", "alarms"):
+    for section in SECTIONS:
         settings = getattr(config, section)
         for key, value in vars(settings).items():
             shown = "(unset: derived)" if value is None else describe(dict(value) if isinstance(value, Mapping) else value)

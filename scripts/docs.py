@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modules.config import SECTIONS  # noqa: E402
-from modules.schema import describe, documented_fields  # noqa: E402
+from modules.settings.loader import SECTIONS  # noqa: E402
+from modules.settings.schema import describe, documented_fields  # noqa: E402
 
 README = ROOT / "README.md"
 

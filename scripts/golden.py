@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import modules.framework  # noqa: E402,F401  (first: lazy provider bindings)
-from modules.app import synthesize  # noqa: E402
+from main import synthesize  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "golden"
 

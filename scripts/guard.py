@@ -58,9 +58,9 @@ def refused(plan: dict, protected: bool, allowed: Iterable[str]) -> list[Destruc
 def is_protected(stack: str, environments: Path = ROOT / "environments") -> bool:
     if stack.startswith("bootstrap"):
         return True
-    from modules.config import load_environment  # the settings, without synthesizing anything
+    from modules.settings import load_environment  # the settings, without synthesizing anything
 
-    return load_environment(environments / f"{stack}.toml").database.deletion_protection
+    return load_environment(environments / f"{stack}.toml").protected
 
 
 def stateful_resources(stack_json: dict) -> list[str]:

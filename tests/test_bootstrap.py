@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from modules.naming import lock_table_name, state_bucket_name
+from modules.settings.naming import lock_table_name, state_bucket_name
 from tests.conftest import only, resources
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from modules.config import ConfigError, load_environments
+from modules.settings import ConfigError, load_environments
 from tests.conftest import ENVIRONMENTS, ROOT
 from tests.config_helpers import set_key
 
@@ -27,7 +27,7 @@ def test_shipped_environments_load_with_the_spec_table_values() -> None:
     assert (stage.database.min_acu, stage.database.max_acu, stage.database.auto_pause_seconds) == (0, 2, 300)
     assert (prod.database.min_acu, prod.database.max_acu) == (0.5, 8)
     assert (stage.database.backup_retention_days, prod.database.backup_retention_days) == (1, 7)
-    assert (stage.database.deletion_protection, prod.database.deletion_protection) == (False, True)
+    assert (stage.protected, prod.protected) == (False, True)
     assert (stage.app.cpu, stage.app.memory, prod.app.cpu, prod.app.memory) == (256, 512, 512, 1024)
     assert (stage.app.min_instances, stage.app.max_instances, stage.app.max_concurrency) == (1, 2, 50)
     assert (prod.app.min_instances, prod.app.max_instances, prod.app.max_concurrency) == (1, 5, 100)
@@ -55,6 +55,7 @@ def test_defaults_are_merged_under_each_environment() -> None:
         ("database", "engine_version", '"16.2"', 'database.engine_version = "16.2": expected 16.3 or later when min_acu = 0'),
         ("database", "engine_version", '"12.9"', 'database.engine_version = "12.9": expected an Aurora PostgreSQL version'),
         ("database", "max_acu", '"two"', 'database.max_acu = "two": expected a number'),
+        ("environment", "protected", '"no"', 'environment.protected = "no": expected true or false'),
         ("database", "deletion_protection", '"no"', 'database.deletion_protection = "no": expected true or false'),
         ("database", "min_acus", "0", "database.min_acus = 0: expected a known key (did you mean min_acu? known keys: auto_pause_seconds"),
         ("database", "min_acu", None, "environments/stage.toml: database.min_acu: expected required: Minimum capacity"),
@@ -74,8 +75,8 @@ def test_defaults_are_merged_under_each_environment() -> None:
         ("cache", "replicas", "6", "cache.replicas = 6: expected a number from 0 to 5"),
         ("budget", "monthly_usd", "0", "environments/stage.toml: budget.monthly_usd = 0: expected a number greater than 0"),
         ("budget", "monthly_usd", "-5", "budget.monthly_usd = -5: expected a number greater than 0"),
-        ("budget", "alert_emails", '["ops@example"]', 'budget.alert_emails = ["ops@example"]: expected an email address'),
-        ("budget", "alert_emails", "[]", "budget.alert_emails = []: expected at least one item"),
+        ("alerts", "emails", '["ops@example"]', 'alerts.emails = ["ops@example"]: expected an email address'),
+        ("alerts", "emails", "[]", "alerts.emails = []: expected at least one item"),
         ("environment", "project", '"Cerberus_X"', 'environment.project = "Cerberus_X": expected lowercase letters, digits and single hyphens'),
         ("environment", "project", '"a-very-long-project-name"', "environment.project = \"a-very-long-project-name\": expected at most 20 characters"),
         ("environment", "region", '"us-east"', 'environment.region = "us-east": expected an AWS region'),
@@ -160,3 +161,35 @@ def test_main_reports_bad_input_without_traceback_and_leaves_the_output_untouche
     ]
     assert sentinel.read_text(encoding="utf-8") == '{"previous": true}\n'
     assert sorted(path.name for path in tmp_path.iterdir()) == ["cdktf.out", "environments"]
+
+
+def test_deprecated_deletion_protection_is_read_with_a_warning_naming_the_new_key(environments: Path) -> None:
+    set_key(environments / "stage.toml", "environment", "protected", None)
+    set_key(environments / "stage.toml", "database", "deletion_protection", "false")
+    stage = {config.name: config for config in load_environments(environments)}["stage"]
+    assert stage.protected is False
+    assert stage.warnings == (
+        "environments/stage.toml: database.deletion_protection is deprecated: "
+        "write protected = false under [environment] instead",
+    )
+
+
+def test_deprecated_key_contradicting_the_new_one_is_an_error(environments: Path) -> None:
+    set_key(environments / "stage.toml", "database", "deletion_protection", "true")
+    assert problems_of(environments) == [
+        "environments/stage.toml: database.deletion_protection = true: expected no value: it is deprecated and "
+        "contradicts environment.protected = false; keep only environment.protected"
+    ]
+
+
+def test_deprecated_alert_emails_move_to_the_alerts_table(environments: Path) -> None:
+    set_key(environments / "prod.toml", "budget", "alert_emails", '["oncall@example.org"]')
+    prod = {config.name: config for config in load_environments(environments)}["prod"]
+    assert prod.alerts.emails == ("oncall@example.org",)
+    assert any("budget.alert_emails is deprecated: write emails = " in warning for warning in prod.warnings)
+
+
+def test_an_environment_without_the_switch_is_protected(environments: Path) -> None:
+    """Secure by default: forgetting the key never leaves data unprotected."""
+    set_key(environments / "stage.toml", "environment", "protected", None)
+    assert {config.name: config for config in load_environments(environments)}["stage"].protected is True

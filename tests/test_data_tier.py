@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modules.app import synthesize
+from main import synthesize
 from tests.config_helpers import set_key
 from tests.conftest import only, resources
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modules.app import synthesize
+from main import synthesize
 from tests.config_helpers import set_key
 
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from modules.apprunner import SECRET_LOOKING
-from modules.config import load_environments
+from modules.settings.app import SECRET_LOOKING
+from modules.settings import load_environments
 from tests.conftest import ENVIRONMENTS, ROOT, only, resources
 
 TABLE = {
@@ -164,7 +164,7 @@ def test_service_outputs_are_described(stack_json) -> None:
 def test_alarm_thresholds_and_variables_are_overridable_per_environment(environments, tmp_path) -> None:
     import json
 
-    from modules.app import synthesize
+    from main import synthesize
     from tests.config_helpers import set_key
 
     set_key(environments / "stage.toml", "alarms", "aurora_cpu_warning", "60")
@@ -178,7 +178,7 @@ def test_alarm_thresholds_and_variables_are_overridable_per_environment(environm
 
 
 def test_every_variable_the_stack_sets_is_reserved_in_the_environment_files(stack_json) -> None:
-    from modules.apprunner import RESERVED_VARIABLES
+    from modules.settings.app import RESERVED_VARIABLES
 
     image = only(stack_json("prod"), "aws_apprunner_service")["source_configuration"]["image_repository"]["image_configuration"]
     environment_file = {config.name: config for config in load_environments(ENVIRONMENTS)}["prod"].app.environment

@@ -2,18 +2,21 @@
 
 Loaded by the gate with --external-checks-dir policies/checkov (and by `checkov -d cdktf.out` through
 cdktf.out/.checkov.yaml). The same rule for secret-looking names guards the environment files
-(modules/apprunner.py), so a bad name is refused before it ever reaches Terraform.
+(modules/settings/app.py, imported here), so a bad name is refused before it ever reaches Terraform.
 """
 
 from __future__ import annotations
 
-import re
+import sys
+from pathlib import Path
 from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-SECRET_LOOKING = re.compile(r".*(PASSWORD|SECRET|TOKEN$|_KEY$|CREDENTIAL|PRIVATE).*")
+# checkov loads this file by path: make the project importable for the one rule both sides share.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from modules.settings.app import SECRET_LOOKING  # noqa: E402
 
 
 def _value(conf: Any, *path: str) -> Any:

@@ -2,7 +2,7 @@
 
 Each construct's settings dataclass declares its fields with :func:`setting`: a description (rendered
 into the workspace README), an optional default and the checks a value must pass. The loader in
-``modules/config.py`` uses the same declarations to reject unknown keys, wrong types and bad values
+``modules/settings/loader.py`` uses the same declarations to reject unknown keys, wrong types and bad values
 with one line per problem, before anything is synthesized.
 """
 
@@ -18,6 +18,8 @@ from typing import Any
 
 # A check returns None when the value is fine, otherwise what is allowed ("one of: a, b").
 Check = Callable[[Any], "str | None"]
+# A problem found in a settings table: (key, value, what is allowed).
+Problem = tuple[str, object, str]
 
 
 def setting(description: str, *checks: Check, default: Any = dataclasses.MISSING) -> Any:
@@ -102,6 +104,11 @@ def non_empty(value: Any) -> str | None:
     return None if len(value) > 0 else "at least one item"
 
 
+DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)"
+# The window formats RDS and ElastiCache accept (UTC): daily "hh24:mi-hh24:mi", weekly "ddd:hh24:mi-ddd:hh24:mi".
+DAILY_WINDOW = matches(r"\d\d:\d\d-\d\d:\d\d", "hh:mm-hh:mm")
+WEEKLY_WINDOW = matches(rf"{DAY}:\d\d:\d\d-{DAY}:\d\d:\d\d", "ddd:hh:mm-ddd:hh:mm")
+
 EMAIL = matches(
     r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", "an email address like ops@example.com"
 )
@@ -167,9 +174,9 @@ def resolved_types(settings_class: type) -> dict[str, Any]:
     return typing.get_type_hints(settings_class)
 
 
-def build(settings_class: type, table: Mapping[str, Any]) -> tuple[Any, list[tuple[str, Any, str]]]:
+def build(settings_class: type, table: Mapping[str, Any]) -> tuple[Any, list[Problem]]:
     """Checks ``table`` against ``settings_class``; returns (instance or None, [(key, value, allowed)])."""
-    problems: list[tuple[str, Any, str]] = []
+    problems: list[Problem] = []
     declared = fields_of(settings_class)
     hints = resolved_types(settings_class)
     values: dict[str, Any] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.framework import Construct, Fn, TerraformResourceLifecycle, aws
+from modules.framework import Construct, Fn, aws
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -12,7 +12,6 @@ class EcrSettings:
     name: str
     keep_tagged_images: int = 30
     untagged_expire_days: int = 7
-    protect: bool = False
 
 
 class ContainerRepository(Construct):
@@ -30,7 +29,6 @@ class ContainerRepository(Construct):
                 aws.ecr_repository.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)
             ],
             force_delete=False,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if settings.protect else None,
         )
         policy = {
             "rules": [

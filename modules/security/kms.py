@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from modules.framework import Construct, Fn, TerraformResourceLifecycle, aws
+from modules.framework import Construct, Fn, aws
 
 
 class EncryptionKey(Construct):
@@ -22,7 +22,6 @@ class EncryptionKey(Construct):
         account_id: str,
         partition: str,
         service_statements: Sequence[dict[str, object]] = (),
-        prevent_destroy: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         # A key policy is written inline, not as an aws_iam_policy_document: in a key policy "*" means
@@ -46,7 +45,6 @@ class EncryptionKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=policy,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if prevent_destroy else None,
         )
         aws.kms_alias.KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
         self.arn: str = self.key.arn

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from modules.framework import Construct, TerraformResourceLifecycle, aws
-from modules.iam import deny_insecure_transport, policy_document, statement
-from modules.kms import EncryptionKey
-from modules.naming import lock_table_name, log_bucket_name, state_bucket_name, state_key_alias
+from modules.framework import Construct, aws
+from modules.security.iam import deny_insecure_transport, policy_document, statement
+from modules.security.kms import EncryptionKey
+from modules.settings.naming import lock_table_name, log_bucket_name, state_bucket_name, state_key_alias
 from modules.stack import suppress
 
 
@@ -54,8 +54,7 @@ class _Bucket(Construct):
         tls_only: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        protected = TerraformResourceLifecycle(prevent_destroy=True)
-        self.bucket = aws.s3_bucket.S3Bucket(self, "this", bucket=name, lifecycle=protected)
+        self.bucket = aws.s3_bucket.S3Bucket(self, "this", bucket=name)
         bucket_id = self.bucket.id
         aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
             self,
@@ -140,7 +139,6 @@ class StateBackend(Construct):
             description=f"{settings.project}: Terraform state bucket and lock table",
             account_id=account_id,
             partition=partition,
-            prevent_destroy=True,
         )
         state_bucket_arn = f"arn:{partition}:s3:::{settings.bucket_name}"
         self.logs = _Bucket(
@@ -202,5 +200,4 @@ class StateBackend(Construct):
             server_side_encryption=aws.dynamodb_table.DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=self.key.arn),
             point_in_time_recovery=aws.dynamodb_table.DynamodbTablePointInTimeRecovery(enabled=True),
             deletion_protection_enabled=True,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )

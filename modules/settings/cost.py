@@ -7,6 +7,10 @@ percent. Usage (requests, ACU above the minimum, storage, data transfer) comes o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from modules.settings.loader import EnvironmentConfig
 
 HOURS_PER_MONTH = 730
 APP_RUNNER_GB_HOUR = 0.007  # provisioned (idle) instance memory
@@ -27,9 +31,9 @@ class CostLine:
     usd: float
 
 
-def idle_cost(config: object, alarms: int) -> list[CostLine]:
-    """``config`` is an EnvironmentConfig; ``alarms`` how many CloudWatch alarms the stack has."""
-    app, database, cache = config.app, config.database, config.cache  # type: ignore[attr-defined]
+def idle_cost(config: EnvironmentConfig, alarms: int) -> list[CostLine]:
+    """``alarms``: how many CloudWatch alarms the stack has."""
+    app, database, cache = config.app, config.database, config.cache
     memory_gb = app.memory / 1024
     lines = [
         CostLine("App Runner", f"{app.min_instances} provisioned instance(s) x {memory_gb:g} GB x ${APP_RUNNER_GB_HOUR}/GB-hour",

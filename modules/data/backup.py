@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.framework import Construct, TerraformResourceLifecycle, aws
-from modules.iam import service_role
+from modules.framework import Construct, aws
+from modules.security.iam import service_role
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -17,7 +17,6 @@ class BackupSettings:
     name_prefix: str
     retention_days: int
     schedule: str = "cron(0 5 * * ? *)"  # daily, 05:00 UTC: after Aurora's own backup window
-    protect: bool = False
 
 
 class DatabaseBackup(Construct):
@@ -31,7 +30,6 @@ class DatabaseBackup(Construct):
             "vault",
             name=f"{prefix}-backup",
             kms_key_arn=kms_key_arn,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if settings.protect else None,
         )
         plan = aws.backup_plan.BackupPlan(
             self,

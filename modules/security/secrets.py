@@ -8,7 +8,7 @@ in the synthesized JSON nor in the Terraform state. Bump ``SECRET_KEY_VERSION`` 
 
 from __future__ import annotations
 
-from modules.framework import Construct, TerraformResourceLifecycle, TerraformStack, aws
+from modules.framework import Construct, TerraformStack, aws
 from modules.stack import suppress
 
 
@@ -23,7 +23,6 @@ class AppSecrets(Construct):
         name_prefix: str,
         kms_key_arn: str,
         secret_key_version: int,
-        protect: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         generator = "secret_key"
@@ -37,8 +36,6 @@ class AppSecrets(Construct):
             name=f"{name_prefix}/app/secret-key",
             description=f"{name_prefix}: SECRET_KEY, the application's JWT signing key",
             kms_key_id=kms_key_arn,
-            recovery_window_in_days=30 if protect else 7,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None,
         )
         aws.secretsmanager_secret_version.SecretsmanagerSecretVersion(
             self,

@@ -1,0 +1,57 @@
+"""Compute: the service the environment runs, behind one contract.
+
+``Workload`` is what a compute backend gets from the rest of the environment; the backends sit side by
+side in this folder (``apprunner.py`` today) and the data tier never knows which one runs. App Runner
+closed to new customers on 2026-04-30; a second backend (ECS Fargate behind an ALB) takes the same
+``Workload`` and leaves the data tier, keys and secrets untouched. ``ecr.py`` is the image repository
+every backend pulls from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from modules.framework import Construct
+from modules.network.firewall import Connections, security_group
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workload:
+    """The container to run and everything it is allowed to reach."""
+
+    name_prefix: str
+    image_repository_arn: str
+    image_repository_url: str
+    image_tag: str  # a Terraform expression (the image_tag variable), so a deploy needs no re-synthesis
+    port: int
+    health_check_path: str
+    variables: Mapping[str, str]  # plain runtime environment variables
+    secrets: Mapping[str, str]  # environment variable -> Secrets Manager reference (ARN, or ARN:json-key::)
+    secret_arns: tuple[str, ...]  # what the instance role may read, exactly
+    kms_key_arn: str  # decrypts those secrets; encrypts the service
+    cache_connect_arns: tuple[str, ...]  # elasticache:Connect (IAM authentication to Valkey)
+    subnet_ids: list[str]
+    security_group_id: str
+
+
+def secret_reference(secret_arn: str, json_key: str | None = None) -> str:
+    """App Runner (like ECS) reads one key of a JSON secret as ``<arn>:<key>::``."""
+    return f"{secret_arn}:{json_key}::" if json_key else secret_arn
+
+
+class AppFirewall(Construct):
+    """The app's security group: it listens on nothing the VPC reaches; the data tier lets it in
+    (``connections.allow_from``) and it may call out over HTTPS."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str, vpc_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.connections: Connections = security_group(
+            self,
+            label="app",
+            name=f"{name_prefix}-app",
+            description=f"{name_prefix}: App Runner VPC connector (egress to Aurora, Valkey, AWS APIs)",
+            vpc_id=vpc_id,
+            port=None,
+        )
+        self.connections.allow_https_out("HTTPS to AWS APIs (Secrets Manager, KMS, X-Ray) and upstream services")

@@ -1,0 +1,188 @@
+"""Aurora Serverless v2 (PostgreSQL): the environment's database."""
+
+from __future__ import annotations
+
+from modules.framework import Construct, Fn, aws
+from modules.network.firewall import Connections, security_group
+from modules.security.iam import service_role
+from modules.settings.database import AuroraSettings
+
+PORT = 5432
+# Billed RDS Extended Support starts silently when a major version reaches its end of standard
+# support; "disabled" makes the upgrade a decision instead of an invoice line.
+ENGINE_LIFECYCLE_SUPPORT = "open-source-rds-extended-support-disabled"
+
+
+class AuroraServerless(Construct):
+    """Aurora Serverless v2 PostgreSQL cluster, its instances, subnet group, parameter group, log
+    group, security group and enhanced-monitoring role. The master password is generated and rotated
+    by RDS in Secrets Manager; nothing secret passes through Terraform. Deletion protection follows the
+    environment's ``protected`` switch (modules/protection.py)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: AuroraSettings,
+        name_prefix: str,
+        vpc_id: str,
+        subnet_ids: list[str],
+        kms_key_arn: str,
+        region: str,
+        partition: str,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.settings = settings
+        self.identifier: str = f"{name_prefix}-aurora-cluster"
+        self.connections: Connections = security_group(
+            self,
+            label="aurora",
+            name=f"{name_prefix}-aurora",
+            description=f"{name_prefix}: Aurora PostgreSQL, reachable only from the app group",
+            vpc_id=vpc_id,
+            port=PORT,
+        )
+        subnet_group = aws.db_subnet_group.DbSubnetGroup(
+            self, "subnets", name=f"{name_prefix}-aurora", subnet_ids=subnet_ids,
+            description=f"{name_prefix}: Aurora across the default subnets",
+        )
+        parameter_group = self._parameter_group(name_prefix)
+        # RDS would create this group on first export, unencrypted and kept forever.
+        log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
+            self, "logs", name=f"/aws/rds/cluster/{self.identifier}/postgresql",
+            retention_in_days=log_retention_days, kms_key_id=kms_key_arn,
+        )
+        self.cluster = self._cluster(subnet_group, parameter_group, log_group, kms_key_arn)
+        monitoring_role = self._monitoring_role(name_prefix, partition)
+        self.instances = self._instances(name_prefix, region, subnet_group, monitoring_role, kms_key_arn)
+
+        self.endpoint: str = self.cluster.endpoint
+        self.reader_endpoint: str = self.cluster.reader_endpoint
+        self.port: int = PORT
+        self.arn: str = self.cluster.arn
+        self.resource_id: str = self.cluster.cluster_resource_id
+        self.master_secret_arn: str = self.cluster.master_user_secret.get(0).secret_arn
+        self.database_name = settings.database_name
+        self.master_username = settings.master_username
+
+    def _parameter_group(self, name_prefix: str) -> aws.rds_cluster_parameter_group.RdsClusterParameterGroup:
+        parameters = aws.rds_cluster_parameter_group
+        major = self.settings.engine_version.split(".")[0]
+        values = {
+            "rds.force_ssl": "1",
+            "log_statement": "ddl",
+            "log_min_duration_statement": str(self.settings.slow_query_ms),
+            "log_connections": "1",
+            "log_disconnections": "1",
+        }
+        return parameters.RdsClusterParameterGroup(
+            self,
+            "parameters",
+            name=f"{name_prefix}-aurora-postgresql{major}",
+            family=f"aurora-postgresql{major}",
+            description=f"{name_prefix}: TLS only, DDL and slow statements logged",
+            parameter=[parameters.RdsClusterParameterGroupParameter(name=key, value=value) for key, value in values.items()],
+        )
+
+    def _monitoring_role(self, name_prefix: str, partition: str) -> aws.iam_role.IamRole:
+        role = service_role(
+            self, "monitoring_role", name=f"{name_prefix}-aurora-monitoring", service="monitoring.rds.amazonaws.com",
+            description="Enhanced monitoring of the Aurora instances",
+        )
+        aws.iam_role_policy_attachment.IamRolePolicyAttachment(
+            self, "monitoring_policy", role=role.name,
+            policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        )
+        return role
+
+    def _cluster(
+        self,
+        subnet_group: aws.db_subnet_group.DbSubnetGroup,
+        parameter_group: aws.rds_cluster_parameter_group.RdsClusterParameterGroup,
+        log_group: aws.cloudwatch_log_group.CloudwatchLogGroup,
+        kms_key_arn: str,
+    ) -> aws.rds_cluster.RdsCluster:
+        settings = self.settings
+        scaling = aws.rds_cluster.RdsClusterServerlessv2ScalingConfiguration(
+            min_capacity=settings.min_acu,
+            max_capacity=settings.max_acu,
+            seconds_until_auto_pause=settings.auto_pause_seconds if settings.pauses else None,
+        )
+        return aws.rds_cluster.RdsCluster(
+            self,
+            "this",
+            cluster_identifier=self.identifier,
+            engine="aurora-postgresql",
+            engine_mode="provisioned",
+            engine_version=settings.engine_version,
+            engine_lifecycle_support=ENGINE_LIFECYCLE_SUPPORT,
+            database_name=settings.database_name,
+            master_username=settings.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=kms_key_arn,
+            storage_encrypted=True,
+            kms_key_id=kms_key_arn,
+            iam_database_authentication_enabled=True,
+            enabled_cloudwatch_logs_exports=["postgresql"],
+            copy_tags_to_snapshot=True,
+            backup_retention_period=settings.backup_retention_days,
+            preferred_backup_window=settings.backup_window,
+            preferred_maintenance_window=settings.maintenance_window,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{self.identifier}-final",
+            db_subnet_group_name=subnet_group.name,
+            db_cluster_parameter_group_name=parameter_group.name,
+            vpc_security_group_ids=[self.connections.security_group_id],
+            port=PORT,
+            serverlessv2_scaling_configuration=scaling,
+            depends_on=[log_group],
+        )
+
+    def _instances(
+        self,
+        name_prefix: str,
+        region: str,
+        subnet_group: aws.db_subnet_group.DbSubnetGroup,
+        monitoring_role: aws.iam_role.IamRole,
+        kms_key_arn: str,
+    ) -> list[aws.rds_cluster_instance.RdsClusterInstance]:
+        # A closed list of zone names: the set cannot grow silently when AWS opens a zone, and
+        # Local / Wavelength zones are never picked. Names a region lacks simply match nothing.
+        zone_filter = aws.data_aws_availability_zones.DataAwsAvailabilityZonesFilter
+        zones = aws.data_aws_availability_zones.DataAwsAvailabilityZones(
+            self,
+            "zones",
+            state="available",
+            filter=[
+                zone_filter(name="zone-name", values=[f"{region}{letter}" for letter in "abcdef"]),
+                zone_filter(name="zone-type", values=["availability-zone"]),
+            ],
+        )
+        settings = self.settings
+        return [
+            aws.rds_cluster_instance.RdsClusterInstance(
+                self,
+                f"instance_{index + 1}",
+                identifier=f"{name_prefix}-aurora-instance-{index + 1}",
+                cluster_identifier=self.cluster.id,
+                instance_class="db.serverless",
+                engine=self.cluster.engine,
+                engine_version=self.cluster.engine_version,
+                db_subnet_group_name=subnet_group.name,
+                # Instance n in the n-th zone: a reader never shares the writer's AZ.
+                availability_zone=Fn.element(zones.names, index),
+                promotion_tier=min(index, 15),
+                publicly_accessible=False,
+                auto_minor_version_upgrade=True,
+                performance_insights_enabled=True,
+                performance_insights_kms_key_id=kms_key_arn,
+                performance_insights_retention_period=settings.performance_insights_retention_days,
+                monitoring_interval=settings.monitoring_interval_seconds,
+                monitoring_role_arn=monitoring_role.arn,
+                copy_tags_to_snapshot=True,
+                ca_cert_identifier="rds-ca-rsa2048-g1",
+            )
+            for index in range(settings.instances)
+        ]

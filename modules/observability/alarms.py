@@ -1,0 +1,151 @@
+"""CloudWatch alarms for the reference guide's key metrics, to an encrypted SNS topic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from modules.framework import Construct, aws
+from modules.settings.alarms import AlarmSettings
+
+PERIOD_SECONDS = 300
+BYTES_PER_MB = 1024**2
+
+
+@dataclass(frozen=True)
+class AlarmTargets:
+    """The names CloudWatch knows the environment's resources by."""
+
+    name_prefix: str
+    apprunner_service_name: str
+    apprunner_service_id: str
+    aurora_cluster_id: str
+    aurora_max_acu: float
+    valkey_node_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alarm:
+    """One metric watched at two levels. Thresholds are in the unit the guide states them in;
+    ``scale`` converts them to the metric's own unit (FreeableMemory: MB -> bytes)."""
+
+    alarm_id: str
+    namespace: str
+    metric: str
+    dimensions: Mapping[str, str]
+    statistic: str  # Sum, Average, Minimum, Maximum, or a percentile such as p99
+    warning: float
+    critical: float
+    unit: str
+    below: bool = False  # alarm when the metric falls below the threshold
+    scale: float = 1
+
+    @property
+    def percentile(self) -> bool:
+        return self.statistic.startswith("p")
+
+
+def aurora_max_connections(max_acu: float) -> int:
+    """PostgreSQL's default max_connections on Aurora, LEAST(DBInstanceClassMemory/9531392, 5000), for
+    Serverless v2 at its maximum capacity (2 GiB per ACU)."""
+    return min(int(max_acu * 2 * 1024**3 / 9531392), 5000)
+
+
+def service_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm]:
+    """The App Runner and Aurora alarms."""
+    apprunner = {"ServiceName": targets.apprunner_service_name, "ServiceID": targets.apprunner_service_id}
+    aurora = {"DBClusterIdentifier": targets.aurora_cluster_id}
+    max_connections = aurora_max_connections(targets.aurora_max_acu)
+    return [
+        Alarm(alarm_id="apprunner_5xx", namespace="AWS/AppRunner", metric="5xxStatusCount", dimensions=apprunner,
+              statistic="Sum", warning=settings.apprunner_5xx_warning, critical=settings.apprunner_5xx_critical,
+              unit="responses"),
+        Alarm(alarm_id="apprunner_latency_p99", namespace="AWS/AppRunner", metric="RequestLatency",
+              dimensions=apprunner, statistic="p99", warning=settings.apprunner_latency_p99_warning_ms,
+              critical=settings.apprunner_latency_p99_critical_ms, unit="ms"),
+        Alarm(alarm_id="aurora_acu", namespace="AWS/RDS", metric="ACUUtilization", dimensions=aurora,
+              statistic="Average", warning=settings.aurora_acu_utilization_warning,
+              critical=settings.aurora_acu_utilization_critical, unit="%"),
+        Alarm(alarm_id="aurora_cpu", namespace="AWS/RDS", metric="CPUUtilization", dimensions=aurora,
+              statistic="Average", warning=settings.aurora_cpu_warning, critical=settings.aurora_cpu_critical,
+              unit="%"),
+        Alarm(alarm_id="aurora_freeable_memory", namespace="AWS/RDS", metric="FreeableMemory", dimensions=aurora,
+              statistic="Minimum", warning=settings.aurora_freeable_memory_warning_mb,
+              critical=settings.aurora_freeable_memory_critical_mb, unit="MB", below=True, scale=BYTES_PER_MB),
+        Alarm(alarm_id="aurora_connections", namespace="AWS/RDS", metric="DatabaseConnections", dimensions=aurora,
+              statistic="Maximum",
+              warning=round(max_connections * settings.aurora_connections_warning_percent / 100),
+              critical=round(max_connections * settings.aurora_connections_critical_percent / 100),
+              unit=f"connections (of ~{max_connections} at {targets.aurora_max_acu:g} ACU)"),
+    ]
+
+
+def cache_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm]:
+    """Per Valkey node: connections and memory."""
+    alarms = []
+    for node in targets.valkey_node_ids:
+        dimensions = {"CacheClusterId": node}
+        suffix = node.rsplit("-", 1)[1]
+        alarms += [
+            Alarm(alarm_id=f"valkey_{suffix}_connections", namespace="AWS/ElastiCache", metric="CurrConnections",
+                  dimensions=dimensions, statistic="Maximum", warning=settings.valkey_connections_warning,
+                  critical=settings.valkey_connections_critical, unit="connections"),
+            Alarm(alarm_id=f"valkey_{suffix}_memory", namespace="AWS/ElastiCache",
+                  metric="DatabaseMemoryUsagePercentage", dimensions=dimensions, statistic="Maximum",
+                  warning=settings.valkey_memory_warning_percent, critical=settings.valkey_memory_critical_percent,
+                  unit="%"),
+        ]
+    return alarms
+
+
+class ServiceAlarms(Construct):
+    """Warning and critical alarms for the reference guide's key metrics, to an encrypted SNS topic
+    whose e-mail subscribers are the environment's [alerts] recipients."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: AlarmSettings,
+        targets: AlarmTargets,
+        emails: tuple[str, ...],
+        kms_key_arn: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = aws.sns_topic.SnsTopic(self, "topic", name=f"{targets.name_prefix}-alarms", kms_master_key_id=kms_key_arn)
+        for index, email in enumerate(emails):
+            aws.sns_topic_subscription.SnsTopicSubscription(
+                self, f"email_{index + 1}", topic_arn=self.topic.arn, protocol="email", endpoint=email
+            )
+        self.definitions = service_alarms(settings, targets) + cache_alarms(settings, targets)
+        self.alarms = [
+            self._alarm(targets.name_prefix, alarm, level, threshold)
+            for alarm in self.definitions
+            for level, threshold in (("warning", alarm.warning), ("critical", alarm.critical))
+        ]
+        self.topic_arn: str = self.topic.arn
+
+    def _alarm(
+        self, name_prefix: str, alarm: Alarm, level: str, threshold: float
+    ) -> aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm:
+        sign = "<" if alarm.below else ">"
+        return aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm(
+            self,
+            f"{alarm.alarm_id}_{level}",
+            alarm_name=f"{name_prefix}-{alarm.alarm_id.replace('_', '-')}-{level}",
+            alarm_description=f"{level}: {alarm.metric} ({alarm.statistic}) {sign} {threshold:g} {alarm.unit} over 5 minutes",
+            namespace=alarm.namespace,
+            metric_name=alarm.metric,
+            dimensions=dict(alarm.dimensions),
+            statistic=None if alarm.percentile else alarm.statistic,
+            extended_statistic=alarm.statistic if alarm.percentile else None,
+            period=PERIOD_SECONDS,
+            evaluation_periods=1,
+            threshold=threshold * alarm.scale,
+            comparison_operator="LessThanThreshold" if alarm.below else "GreaterThanThreshold",
+            # A paused database or an idle service reports nothing: that is not an incident.
+            treat_missing_data="notBreaching",
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+        )

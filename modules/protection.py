@@ -1,0 +1,50 @@
+"""Protection as one concept: ``[environment].protected`` turns into everything it means, here alone.
+
+An aspect visits every resource of a stack at synthesis, so no construct decides on its own whether
+its data is protected, and a resource added later is covered the day it is added. For each resource
+whose type holds data (modules/settings/protection.py, shared with the destructive-change guard):
+
+- protected: ``prevent_destroy``, deletion protection where AWS has it (RDS), the longest secret
+  recovery window;
+- unprotected: none of that, and the checkov findings that follow from it are suppressed here, with
+  the reason, so a reviewer sees them next to the switch that caused them.
+"""
+
+from __future__ import annotations
+
+from modules.framework import Aspects, IAspect, IConstruct, TerraformResource, TerraformResourceLifecycle, implements
+from modules.settings.protection import SECRET_RECOVERY_DAYS, STATEFUL_TYPES
+from modules.stack import Stack, suppress
+
+
+@implements(IAspect)
+class Protection:
+    """Applies one environment's protection switch to every stateful resource of its stack."""
+
+    def __init__(self, *, protected: bool) -> None:
+        self.protected = protected
+
+    def visit(self, node: IConstruct) -> None:
+        if not isinstance(node, TerraformResource):
+            return
+        kind = node.terraform_resource_type
+        if kind not in STATEFUL_TYPES:
+            return
+        if self.protected:
+            node.lifecycle = TerraformResourceLifecycle(prevent_destroy=True)
+        if kind == "aws_rds_cluster":
+            node.deletion_protection = self.protected  # type: ignore[attr-defined]  # an RdsCluster
+            if not self.protected:
+                suppress(
+                    node,
+                    "CKV_AWS_139",
+                    "The environment file sets protected = false: this environment is disposable by choice "
+                    "(final snapshot still taken)",
+                )
+        elif kind == "aws_secretsmanager_secret":
+            node.recovery_window_in_days = SECRET_RECOVERY_DAYS[self.protected]  # type: ignore[attr-defined]
+
+
+def protect(stack: Stack, *, protected: bool) -> None:
+    """Every stateful resource of ``stack`` follows ``protected`` (see the module's docstring)."""
+    Aspects.of(stack).add(Protection(protected=protected))

@@ -1,0 +1,76 @@
+"""[app]: the service the environment runs, whatever the compute backend."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from modules.settings.schema import LOG_LEVELS, Problem, between, matches, one_of, setting
+
+# vCPU units -> memory (MB) pairs App Runner offers.
+CPU_MEMORY = {
+    256: (512, 1024),
+    512: (1024,),
+    1024: (2048, 3072, 4096),
+    2048: (4096, 6144),
+    4096: (8192, 10240, 12288),
+}
+# Set by the stack itself (from other settings, the data tier or Secrets Manager), or by App Runner.
+RESERVED_VARIABLES = (
+    "PORT", "LOG_LEVEL", "SECRET_KEY", "DATABASE_URL", "REDIS_URL",
+    "DATABASE_HOST", "DATABASE_READER_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SSLMODE",
+    "DATABASE_USERNAME", "DATABASE_PASSWORD",
+    "REDIS_HOST", "REDIS_PORT", "REDIS_USERNAME", "REDIS_AUTH", "REDIS_TLS",
+)
+UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9_]*")
+# Names that look like credentials: refused in plain variables here, and by the custom checkov policy
+# (policies/checkov), which imports this pattern.
+SECRET_LOOKING = re.compile(r".*(PASSWORD|SECRET|TOKEN$|_KEY$|CREDENTIAL|PRIVATE).*")
+
+
+def _variables(value: Mapping[str, str]) -> str | None:
+    for name in value:
+        if name in RESERVED_VARIABLES:
+            return f"no {name}: it is set by the stack (reserved: {', '.join(RESERVED_VARIABLES)})"
+        if not UPPER_SNAKE.fullmatch(name):
+            return f"variable names in UPPER_SNAKE_CASE (bad name: {name})"
+        if SECRET_LOOKING.fullmatch(name):
+            return f"no secret-looking names in plain variables (bad name: {name}); secrets come from Secrets Manager"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppSettings:
+    """[app]: the service: its image, size, scaling and runtime settings."""
+
+    image_tag: str = setting(
+        "Image tag deployed (tags are immutable; scripts/deploy.sh overrides it per deploy)",
+        matches(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "a Docker tag: letters, digits, _ . -, at most 128"),
+        default="v0.1.0",
+    )
+    port: int = setting("Container port", between(1, 65535), default=8000)
+    cpu: int = setting("vCPU units (256 = 0.25 vCPU)", one_of(*CPU_MEMORY))
+    memory: int = setting("Memory in MB; must be a pair App Runner offers with cpu", one_of(512, 1024, 2048, 3072, 4096, 6144, 8192, 10240, 12288))
+    min_instances: int = setting("Minimum provisioned instances", between(1, 25))
+    max_instances: int = setting("Maximum instances", between(1, 25))
+    max_concurrency: int = setting("Concurrent requests per instance before scaling out", between(1, 200))
+    health_check_path: str = setting(
+        "HTTP health check path", matches(r"/[A-Za-z0-9/._~-]*", "a path starting with /"), default="/health"
+    )
+    log_level: str = setting("LOG_LEVEL of the application", one_of(*LOG_LEVELS))
+    secret_key_version: int = setting(
+        "Version of the generated SECRET_KEY; increase it to rotate the key (ends every session)", between(1, 1_000_000), default=1
+    )
+    environment: Mapping[str, str] = setting(
+        "Plain runtime environment variables (never secrets)", _variables, default={}
+    )
+
+    def problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        if self.memory not in CPU_MEMORY[self.cpu]:
+            pairs = ", ".join(str(memory) for memory in CPU_MEMORY[self.cpu])
+            found.append(("memory", self.memory, f"with cpu = {self.cpu}: one of {pairs}"))
+        if self.min_instances > self.max_instances:
+            found.append(("min_instances", self.min_instances, f"at most max_instances ({self.max_instances})"))
+        return found

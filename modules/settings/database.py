@@ -1,0 +1,80 @@
+"""[database]: Aurora Serverless v2 PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modules.settings.schema import DAILY_WINDOW, WEEKLY_WINDOW, Problem, between, matches, multiple_of, one_of, setting
+
+# Aurora PostgreSQL minor versions from which Serverless v2 can scale to 0 ACU (auto-pause).
+AUTO_PAUSE_SINCE = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
+
+
+def _supported_version(value: str) -> str | None:
+    major, _, minor = value.partition(".")
+    if not (major.isdigit() and minor.isdigit()) or int(major) not in AUTO_PAUSE_SINCE:
+        majors = ", ".join(str(major) for major in AUTO_PAUSE_SINCE)
+        return f"an Aurora PostgreSQL version MAJOR.MINOR with major {majors}"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuroraSettings:
+    """[database]: Aurora Serverless v2 PostgreSQL."""
+
+    engine_version: str = setting("Aurora PostgreSQL engine version (pinned)", _supported_version, default="16.6")
+    min_acu: float = setting(
+        "Minimum capacity in ACU; 0 lets the cluster pause when idle", between(0, 256), multiple_of(0.5)
+    )
+    max_acu: float = setting("Maximum capacity in ACU", between(1, 256), multiple_of(0.5))
+    auto_pause_seconds: int = setting(
+        "Idle seconds before pausing (only used when min_acu = 0)", between(300, 86400), default=300
+    )
+    backup_retention_days: int = setting("Automated backup retention", between(1, 35))
+    instances: int = setting(
+        "db.serverless instances; the second and later are readers and failover targets in other AZs",
+        between(1, 15),
+        default=1,
+    )
+    database_name: str = setting(
+        "Name of the database created with the cluster",
+        matches(r"[a-z][a-z0-9_]{0,62}", "lowercase letters, digits and underscores, starting with a letter"),
+        default="cerberus",
+    )
+    master_username: str = setting(
+        "Master user name (its password is generated and kept by RDS in Secrets Manager)",
+        matches(r"[a-z][a-z0-9_]{0,15}", "lowercase letters, digits and underscores, at most 16"),
+        default="cerberus_admin",
+    )
+    performance_insights_retention_days: int = setting(
+        "Performance Insights retention (7 is free; longer is billed)", one_of(7, 31, 93, 186, 372, 731), default=7
+    )
+    monitoring_interval_seconds: int = setting(
+        "Enhanced monitoring interval", one_of(1, 5, 10, 15, 30, 60), default=60
+    )
+    slow_query_ms: int = setting(
+        "Statements slower than this are logged (log_min_duration_statement)", between(-1, 3600000), default=1000
+    )
+    backup_window: str = setting(
+        "Daily backup window (UTC)", DAILY_WINDOW, default="03:00-04:00"
+    )
+    maintenance_window: str = setting(
+        "Weekly maintenance window (UTC)",
+        WEEKLY_WINDOW,
+        default="sun:04:30-sun:05:30",
+    )
+
+    def problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        if self.min_acu > self.max_acu:
+            found.append(("min_acu", self.min_acu, f"at most max_acu ({self.max_acu:g})"))
+        major, _, minor = self.engine_version.partition(".")
+        if self.min_acu == 0 and int(minor) < AUTO_PAUSE_SINCE[int(major)]:
+            found.append(
+                ("engine_version", self.engine_version, f"{major}.{AUTO_PAUSE_SINCE[int(major)]} or later when min_acu = 0")
+            )
+        return found
+
+    @property
+    def pauses(self) -> bool:
+        return self.min_acu == 0

@@ -1,0 +1,243 @@
+"""Reads and validates ``environments/*.toml`` into typed, immutable settings.
+
+``environments/_defaults.toml`` holds what every environment shares; each ``<name>.toml`` states what
+differs and is merged over it, table by table. Every problem in every file is collected and reported
+at once, one line each: the file, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modules.settings.alarms import AlarmSettings
+from modules.settings.alerts import AlertSettings
+from modules.settings.app import AppSettings
+from modules.settings.budget import BudgetSettings
+from modules.settings.cache import ValkeySettings
+from modules.settings.database import AuroraSettings
+from modules.settings.environment import EnvironmentSettings
+from modules.settings.naming import NAME
+from modules.settings.schema import build, describe, type_problem
+
+DEFAULTS_FILE = "_defaults.toml"
+SECTIONS: dict[str, type] = {
+    "environment": EnvironmentSettings,
+    "app": AppSettings,
+    "database": AuroraSettings,
+    "cache": ValkeySettings,
+    "budget": BudgetSettings,
+    "alerts": AlertSettings,
+    "alarms": AlarmSettings,
+}
+# Keys that moved, old -> new: still read for one release, with a warning that names the new key.
+RENAMED: dict[tuple[str, str], tuple[str, str]] = {
+    ("database", "deletion_protection"): ("environment", "protected"),
+    ("budget", "alert_emails"): ("alerts", "emails"),
+}
+
+Key = tuple[str, ...]
+Sources = Mapping[Key, Path]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentConfig:
+    """Everything one environment stack is built from."""
+
+    source: Path
+    environment: EnvironmentSettings
+    app: AppSettings
+    database: AuroraSettings
+    cache: ValkeySettings
+    budget: BudgetSettings
+    alerts: AlertSettings
+    alarms: AlarmSettings
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.environment.name
+
+    @property
+    def protected(self) -> bool:
+        """The one protection switch: everything that protects data derives from it."""
+        return self.environment.protected
+
+
+class ConfigError(Exception):
+    """Bad environment files; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def display(path: Path) -> str:
+    """``environments/stage.toml``: the folder and the file, wherever the folder is."""
+    return f"{path.parent.name}/{path.name}" if path.suffix else path.name
+
+
+def _read(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        problems.append(f"{display(path)}: not valid TOML: {error}")
+    except OSError as error:
+        problems.append(f"{display(path)}: cannot be read: {error.strerror}")
+    return None
+
+
+def _merge(
+    base: Mapping[str, Any], base_source: Sources, override: Mapping[str, Any], path: Path
+) -> tuple[dict[str, Any], dict[Key, Path]]:
+    """Deep-merges two TOML documents; remembers which file each key's value came from."""
+    sources: dict[Key, Path] = dict(base_source)
+
+    def walk(left: Mapping[str, Any], right: Mapping[str, Any], prefix: Key) -> dict[str, Any]:
+        out = dict(left)
+        for key, value in right.items():
+            here = (*prefix, key)
+            if isinstance(value, Mapping):
+                below = left.get(key)
+                out[key] = walk(below if isinstance(below, Mapping) else {}, value, here)
+            else:
+                out[key] = value
+            sources[here] = path
+        return out
+
+    merged = walk(base, override, ())
+    return merged, sources
+
+
+def _source_of(sources: Sources, key: Key, fallback: Path) -> Path:
+    while key:
+        if key in sources:
+            return sources[key]
+        key = key[:-1]
+    return fallback
+
+
+def _label(sources: Sources, key: Key, path: Path) -> str:
+    where = _source_of(sources, key, path)
+    return display(where) if where == path else f"{display(where)} (for {display(path)})"
+
+
+def _rename(document: dict[str, Any], sources: dict[Key, Path], path: Path) -> tuple[list[str], list[str]]:
+    """Moves deprecated keys to their new place in ``document``; returns (problems, warnings)."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    for (old_section, old_key), (new_section, new_key) in RENAMED.items():
+        old_table = document.get(old_section)
+        if not isinstance(old_table, dict) or old_key not in old_table:
+            continue
+        new_table = document.setdefault(new_section, {})
+        if not isinstance(new_table, dict):
+            continue  # reported as a malformed table by the checks
+        old_value = old_table.pop(old_key)
+        old_name, new_name = f"{old_section}.{old_key}", f"{new_section}.{new_key}"
+        label = _label(sources, (old_section, old_key), path)
+        wrong_type = type_problem(old_value, typing.get_type_hints(SECTIONS[new_section])[new_key])
+        if wrong_type:
+            problems.append(f"{label}: {old_name} = {describe(old_value)}: expected {wrong_type}")
+            continue
+        new_from_defaults = _source_of(sources, (new_section, new_key), path) != path
+        if new_key in new_table and new_table[new_key] != old_value and not new_from_defaults:
+            problems.append(
+                f"{label}: {old_name} = {describe(old_value)}: expected no value: it is deprecated and contradicts "
+                f"{new_name} = {describe(new_table[new_key])}; keep only {new_name}"
+            )
+            continue
+        new_table[new_key] = old_value
+        sources[(new_section, new_key)] = sources.get((old_section, old_key), path)
+        warnings.append(
+            f"{label}: {old_name} is deprecated: write {new_key} = {describe(old_value)} under [{new_section}] instead"
+        )
+    return problems, warnings
+
+
+def _check(document: Mapping[str, Any], sources: Sources, path: Path) -> tuple[dict[str, Any], list[str]]:
+    problems: list[str] = []
+    built: dict[str, Any] = {}
+
+    def report(key: Key, value: Any, allowed: str) -> None:
+        shown = "" if value is None else f" = {describe(value)}"
+        problems.append(f"{_label(sources, key, path)}: {'.'.join(key)}{shown}: expected {allowed}")
+
+    for section in sorted(set(document) - set(SECTIONS)):
+        report((section,), None, "a known section: " + ", ".join(f"[{name}]" for name in SECTIONS))
+    for section, settings_class in SECTIONS.items():
+        table = document.get(section, {})
+        if not isinstance(table, Mapping):
+            report((section,), table, f"a table [{section}]")
+            continue
+        instance, found = build(settings_class, table)
+        for key, value, allowed in found:
+            report((section, key), value, allowed)
+        built[section] = instance
+    return built, problems
+
+
+def _stem_problem(path: Path) -> str | None:
+    stem = path.stem
+    if re.fullmatch(NAME, stem) and len(stem) <= 16:
+        return None
+    return (
+        f"{display(path)}: the file name {stem!r} is not a valid environment name: expected lowercase "
+        "letters, digits and single hyphens, starting with a letter, at most 16 characters"
+    )
+
+
+def _load_one(path: Path, defaults: Mapping[str, Any], base_sources: Sources, problems: list[str]) -> EnvironmentConfig | None:
+    stem_problem = _stem_problem(path)
+    if stem_problem:
+        problems.append(stem_problem)
+        return None
+    document = _read(path, problems)
+    if document is None:
+        return None
+    merged, sources = _merge(defaults, base_sources, document, path)
+    found, warnings = _rename(merged, sources, path)
+    built, checked = _check(merged, sources, path)
+    found += checked
+    environment = merged.get("environment")
+    name = environment.get("name") if isinstance(environment, Mapping) else None
+    if isinstance(name, str) and name != path.stem:
+        found.append(f"{display(path)}: environment.name = {describe(name)}: expected {describe(path.stem)}, the file name")
+    problems.extend(found)
+    if found:
+        return None
+    return EnvironmentConfig(source=path, warnings=tuple(warnings), **built)
+
+
+def load_environment(path: Path) -> EnvironmentConfig:
+    """One environment file, merged over the defaults beside it; raises ConfigError."""
+    return _load_checked(path.parent, [path])[0]
+
+
+def load_environments(directory: Path) -> list[EnvironmentConfig]:
+    """Every ``<name>.toml`` in ``directory``, sorted by name; raises ConfigError with all problems."""
+    return _load_checked(directory, sorted(path for path in directory.glob("*.toml") if path.name != DEFAULTS_FILE))
+
+
+def _load_checked(directory: Path, paths: list[Path]) -> list[EnvironmentConfig]:
+    problems: list[str] = []
+    defaults_path = directory / DEFAULTS_FILE
+    defaults = _read(defaults_path, problems) if defaults_path.exists() else {}
+    if not paths:
+        problems.append(f"{display(directory)}: no environment files: expected at least one <name>.toml")
+    configs: list[EnvironmentConfig] = []
+    if defaults is not None:
+        base_sources = _merge({}, {}, defaults, defaults_path)[1] if defaults else {}
+        for path in paths:
+            config = _load_one(path, defaults, base_sources, problems)
+            if config:
+                configs.append(config)
+    if problems:
+        raise ConfigError(problems)
+    return configs
