@@ -53,7 +53,9 @@ def main() -> int:
         if local_endpoint:
             local_endpoint = checked_endpoint(local_endpoint)
             if outdir.resolve() == (ROOT / "cdktf.out").resolve():
-                raise LocalEndpointError("LOCAL_AWS_ENDPOINT is set: local mode never writes cdktf.out (set CDKTF_OUTDIR)")
+                raise LocalEndpointError(
+                    "LOCAL_AWS_ENDPOINT is set: local mode never writes cdktf.out (set CDKTF_OUTDIR)"
+                )
         stacks = synthesize(environments, outdir, local_endpoint)
     except LocalEndpointError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -61,7 +63,9 @@ def main() -> int:
     except ConfigError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
-        print(f"{len(error.problems)} problem(s) in the environment files; {outdir} was left as it was.", file=sys.stderr)
+        print(
+            f"{len(error.problems)} problem(s) in the environment files; {outdir} was left as it was.", file=sys.stderr
+        )
         return 2
     for warning in (line for stack in stacks if isinstance(stack, EnvironmentStack) for line in stack.config.warnings):
         print(f"warning: {warning}", file=sys.stderr)

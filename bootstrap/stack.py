@@ -14,6 +14,7 @@ from modules.settings import EnvironmentConfig
 from modules.stack import Stack
 from modules.state.backend import StateBackend, StateBackendSettings
 
+
 def backend_settings(configs: Sequence[EnvironmentConfig]) -> dict[str, StateBackendSettings]:
     """One bootstrap stack per distinct backend (project, account, region) the environments use."""
     backends: dict[tuple[str, str, str], StateBackendSettings] = {}
@@ -39,7 +40,9 @@ def local_state_path(stack_id: str) -> str:
 
 
 class BootstrapStack(Stack):
-    def __init__(self, scope: Construct, stack_id: str, *, settings: StateBackendSettings, local_endpoint: str | None = None) -> None:
+    def __init__(
+        self, scope: Construct, stack_id: str, *, settings: StateBackendSettings, local_endpoint: str | None = None
+    ) -> None:
         super().__init__(scope, stack_id, local_endpoint=local_endpoint)
         LocalBackend(self, path=local_state_path(stack_id))
         self.aws_provider(
@@ -49,11 +52,13 @@ class BootstrapStack(Stack):
         )
         backend = StateBackend(self, "state", settings=settings)
         protect(self, protected=True)  # the backend holds every environment's state: always protected
-        self.outputs({
-            "state_bucket_name": (backend.state.name, "S3 bucket holding every environment's state"),
-            "state_bucket_arn": (backend.state.arn, "ARN of the state bucket"),
-            "access_log_bucket_name": (backend.logs.name, "Bucket receiving the state bucket's access logs"),
-            "lock_table_name": (backend.lock_table.name, "DynamoDB table for state locks (LockID)"),
-            "state_kms_key_arn": (backend.key.arn, "CMK encrypting the state bucket and lock table"),
-            "region": (settings.region, "Region of the backend"),
-        })
+        self.outputs(
+            {
+                "state_bucket_name": (backend.state.name, "S3 bucket holding every environment's state"),
+                "state_bucket_arn": (backend.state.arn, "ARN of the state bucket"),
+                "access_log_bucket_name": (backend.logs.name, "Bucket receiving the state bucket's access logs"),
+                "lock_table_name": (backend.lock_table.name, "DynamoDB table for state locks (LockID)"),
+                "state_kms_key_arn": (backend.key.arn, "CMK encrypting the state bucket and lock table"),
+                "region": (settings.region, "Region of the backend"),
+            }
+        )

@@ -19,6 +19,7 @@ from modules.settings import EnvironmentConfig, load_environments
 from modules.stack import Stack
 from modules.workspace_files import write_workspace_files
 
+
 def _write_json(path: Path, document: object) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -48,7 +49,8 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
                 {
                     "file": f"/{STACKS_DIR}/{stack.node.id}/{STACK_FILE}",
                     "findings": [
-                        {"resource": resource, "check_ids": sorted(ids)} for resource, ids in sorted(by_resource.items())
+                        {"resource": resource, "check_ids": sorted(ids)}
+                        for resource, ids in sorted(by_resource.items())
                     ],
                 }
             )

@@ -81,7 +81,10 @@ class EnvironmentStack(Stack):
         self.network = DefaultVpc(self, "network")
         self.app_firewall = AppFirewall(self, "app", name_prefix=prefix, vpc_id=self.network.vpc_id)
         self.secrets = AppSecrets(
-            self, "secrets", name_prefix=prefix, kms_key_arn=self.key.arn,
+            self,
+            "secrets",
+            name_prefix=prefix,
+            kms_key_arn=self.key.arn,
             secret_key_version=self.config.app.secret_key_version,
         )
 
@@ -138,13 +141,21 @@ class EnvironmentStack(Stack):
             description="Image tag to run (tags are immutable); scripts/deploy.sh <env> <tag> sets it per deploy",
         )
         self.service = AppRunnerService(
-            self, "service", settings=config.app, workload=self._workload(image_tag.string_value), partition=self.partition
+            self,
+            "service",
+            settings=config.app,
+            workload=self._workload(image_tag.string_value),
         )
 
     def _observability(self) -> None:
         config, env = self.config, self.config.environment
         CostBudget(
-            self, "budget", settings=config.budget, emails=config.alerts.emails, name_prefix=env.prefix, environment=env.name
+            self,
+            "budget",
+            settings=config.budget,
+            emails=config.alerts.emails,
+            name_prefix=env.prefix,
+            environment=env.name,
         )
         self.alarms = ServiceAlarms(
             self,
@@ -203,32 +214,45 @@ class EnvironmentStack(Stack):
 
     def _outputs(self) -> None:
         service, database, cache = self.service, self.database, self.cache
-        self.outputs({
-            "app_url": (service.url, "HTTPS URL of the service"),
-            "apprunner_service_arn": (service.arn, "ARN of the App Runner service (aws apprunner start-deployment ...)"),
-            "apprunner_service_name": (
-                service.service_name, "Name of the App Runner service (log group /aws/apprunner/<name>/...)"
-            ),
-            "ecr_repository_url": (self.repository.url, "Push images here: docker push <url>:<tag>"),
-            "alarm_topic_arn": (
-                self.alarms.topic_arn, "SNS topic of the CloudWatch alarms (e-mail subscribers confirm once)"
-            ),
-            "aurora_endpoint": (database.endpoint, "Aurora writer endpoint"),
-            "aurora_reader_endpoint": (database.reader_endpoint, "Aurora reader endpoint (load-balanced over readers)"),
-            "aurora_port": (database.port, "Aurora PostgreSQL port"),
-            "aurora_master_secret_arn": (
-                database.master_secret_arn, "RDS-managed secret with the master user's credentials"
-            ),
-            "valkey_endpoint": (cache.primary_endpoint, "Valkey primary endpoint (TLS, IAM authentication)"),
-            "valkey_reader_endpoint": (cache.reader_endpoint, "Valkey reader endpoint"),
-            "valkey_port": (cache.port, "Valkey port"),
-            "valkey_user": (cache.user_name, "Valkey user the application authenticates as with IAM"),
-            "apprunner_security_group_id": (
-                self.app_firewall.connections.security_group_id, "Security group of the App Runner VPC connector"
-            ),
-            "secret_key_secret_arn": (self.secrets.secret_key_arn, "Secrets Manager secret holding SECRET_KEY"),
-            "kms_key_arn": (self.key.arn, "Customer-managed key of this environment"),
-            "backup_vault_name": (
-                self.backup.vault_name, "AWS Backup vault holding the database's daily recovery points"
-            ),
-        })
+        self.outputs(
+            {
+                "app_url": (service.url, "HTTPS URL of the service"),
+                "apprunner_service_arn": (
+                    service.arn,
+                    "ARN of the App Runner service (aws apprunner start-deployment ...)",
+                ),
+                "apprunner_service_name": (
+                    service.service_name,
+                    "Name of the App Runner service (log group /aws/apprunner/<name>/...)",
+                ),
+                "ecr_repository_url": (self.repository.url, "Push images here: docker push <url>:<tag>"),
+                "alarm_topic_arn": (
+                    self.alarms.topic_arn,
+                    "SNS topic of the CloudWatch alarms (e-mail subscribers confirm once)",
+                ),
+                "aurora_endpoint": (database.endpoint, "Aurora writer endpoint"),
+                "aurora_reader_endpoint": (
+                    database.reader_endpoint,
+                    "Aurora reader endpoint (load-balanced over readers)",
+                ),
+                "aurora_port": (database.port, "Aurora PostgreSQL port"),
+                "aurora_master_secret_arn": (
+                    database.master_secret_arn,
+                    "RDS-managed secret with the master user's credentials",
+                ),
+                "valkey_endpoint": (cache.primary_endpoint, "Valkey primary endpoint (TLS, IAM authentication)"),
+                "valkey_reader_endpoint": (cache.reader_endpoint, "Valkey reader endpoint"),
+                "valkey_port": (cache.port, "Valkey port"),
+                "valkey_user": (cache.user_name, "Valkey user the application authenticates as with IAM"),
+                "apprunner_security_group_id": (
+                    self.app_firewall.connections.security_group_id,
+                    "Security group of the App Runner VPC connector",
+                ),
+                "secret_key_secret_arn": (self.secrets.secret_key_arn, "Secrets Manager secret holding SECRET_KEY"),
+                "kms_key_arn": (self.key.arn, "Customer-managed key of this environment"),
+                "backup_vault_name": (
+                    self.backup.vault_name,
+                    "AWS Backup vault holding the database's daily recovery points",
+                ),
+            }
+        )

@@ -25,6 +25,7 @@ import os
 import re
 import sys
 import types
+from typing import TYPE_CHECKING
 
 # jsii prints a banner on every start under Node 20 (the Node on the machines this runs on); the
 # toolchain is pinned and the banner says nothing a user can act on during a synth.
@@ -56,7 +57,7 @@ def _lazy_supported() -> str | None:
         return f"{missing.name} is not installed"
     if provider != LAZY_PROVIDER_VERSION or jsii_version != LAZY_JSII_VERSION:
         return f"bindings {provider} / jsii {jsii_version} are not the pinned versions"
-    import jsii._reference_map as reference_map
+    import jsii._reference_map as reference_map  # noqa: PLC0415  (only once the versions are known)
 
     if not hasattr(reference_map, "_submodule_fqn_map"):
         return "this jsii cannot resolve types of submodules that were not imported"
@@ -78,29 +79,40 @@ def _install_lazy_provider() -> list[str]:
     package.__all__ = submodules  # type: ignore[attr-defined]
     known = frozenset(submodules)
 
-    def __getattr__(name: str) -> types.ModuleType:
+    def __getattr__(name: str) -> types.ModuleType:  # noqa: N807  (PEP 562 module attribute hook)
         if name in known:
             return importlib.import_module(f"{PROVIDER_PACKAGE}.{name}")
         raise AttributeError(f"module {PROVIDER_PACKAGE!r} has no attribute {name!r}")
 
-    def __dir__() -> list[str]:
+    def __dir__() -> list[str]:  # noqa: N807  (PEP 562)
         return sorted(known)
 
-    package.__getattr__ = __getattr__  # type: ignore[attr-defined]
-    package.__dir__ = __dir__  # type: ignore[attr-defined]
+    package.__getattr__ = __getattr__  # type: ignore[method-assign]
+    package.__dir__ = __dir__  # type: ignore[method-assign]
     sys.modules[PROVIDER_PACKAGE] = package
     try:
         importlib.import_module(f"{PROVIDER_PACKAGE}._jsii")  # loads the assembly into the jsii kernel
     except BaseException:
         del sys.modules[PROVIDER_PACKAGE]
         raise
+    register_submodule_types(submodules)
+    return submodules
 
-    import jsii._reference_map as reference_map
+
+def register_submodule_types(submodules: list[str]) -> None:
+    """Tells jsii which Python module holds each jsii submodule of the provider.
+
+    This writes jsii's private ``_submodule_fqn_map`` (jsii 1.142.0): the public API registers it only
+    for bindings generated with it, and these bindings predate it. Without the map, an object created
+    on the JavaScript side whose type lives in a submodule never imported cannot be deserialized.
+    tests/test_framework.py fails when a jsii or cdktf upgrade removes or renames the map, or changes
+    what it holds, so the upgrade is caught at test time, not at synthesis.
+    """
+    import jsii._reference_map as reference_map  # noqa: PLC0415  (private: isolated in this one function)
 
     reference_map._submodule_fqn_map.update(
         {f"{PROVIDER_ASSEMBLY}.{jsii_submodule_name(name)}": f"{PROVIDER_PACKAGE}.{name}" for name in submodules}
     )
-    return submodules
 
 
 def _load_provider() -> tuple[types.ModuleType, str]:
@@ -118,7 +130,12 @@ def _load_provider() -> tuple[types.ModuleType, str]:
     return importlib.import_module(PROVIDER_PACKAGE), "eager"
 
 
-aws, PROVIDER_LOADING = _load_provider()
+if TYPE_CHECKING:  # type checkers see the bindings as they are (their types are not checked: 2,135 modules)
+    import cdktf_cdktf_provider_aws as aws
+
+    PROVIDER_LOADING = "lazy"
+else:
+    aws, PROVIDER_LOADING = _load_provider()
 
 # The framework's public surface, imported from here by the rest of the project.
 from cdktf import (  # noqa: E402
@@ -138,7 +155,7 @@ from cdktf import (  # noqa: E402
     Testing,
     Token,
 )
-from constructs import Construct, IConstruct  # noqa: E402
+from constructs import Construct, IConstruct, Node  # noqa: E402
 from jsii import implements  # noqa: E402  (a Python class that implements a framework interface: IAspect)
 
 __all__ = [
@@ -149,6 +166,7 @@ __all__ = [
     "IAspect",
     "IConstruct",
     "LocalBackend",
+    "Node",
     "PROVIDER_LOADING",
     "S3Backend",
     "TerraformDataSource",

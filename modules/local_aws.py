@@ -8,8 +8,25 @@ import re
 
 # Every service the stacks call: the provider must never reach real AWS in local mode.
 SERVICES = (
-    "apprunner", "appautoscaling", "backup", "budgets", "cloudwatch", "dynamodb", "ec2", "ecr",
-    "elasticache", "iam", "kms", "logs", "rds", "s3", "secretsmanager", "sns", "sts", "wafv2", "xray",
+    "apprunner",
+    "appautoscaling",
+    "backup",
+    "budgets",
+    "cloudwatch",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "elasticache",
+    "iam",
+    "kms",
+    "logs",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sts",
+    "wafv2",
+    "xray",
 )
 BACKEND_SERVICES = ("dynamodb", "iam", "s3", "sts")
 LOOPBACK = re.compile(r"http://(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}")
@@ -28,7 +45,7 @@ def checked_endpoint(endpoint: str) -> str:
 
 def provider_settings(endpoint: str) -> dict[str, object]:
     return {
-        "endpoints": [{service: endpoint for service in SERVICES}],
+        "endpoints": [dict.fromkeys(SERVICES, endpoint)],
         "s3_use_path_style": True,
         "skip_credentials_validation": True,
         "skip_metadata_api_check": True,
@@ -39,7 +56,7 @@ def provider_settings(endpoint: str) -> dict[str, object]:
 
 def backend_settings(endpoint: str) -> dict[str, object]:
     return {
-        "endpoints": {service: endpoint for service in BACKEND_SERVICES},
+        "endpoints": dict.fromkeys(BACKEND_SERVICES, endpoint),
         "use_path_style": True,
         "skip_credentials_validation": True,
         "skip_metadata_api_check": True,

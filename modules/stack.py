@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from modules import local_aws
 from modules.framework import (
     Construct,
+    Node,
     TerraformDataSource,
     TerraformElement,
     TerraformOutput,
@@ -45,8 +46,9 @@ class Stack(TerraformStack):
         self.local_endpoint = local_endpoint
         self._suppressions: list[tuple[TerraformResource, str, str]] = []
 
-    def _allocate_logical_id(self, tf_element: TerraformElement) -> str:
-        parts = tf_element.node.path.split("/")[1:]  # drop the stack
+    def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
+        node = tf_element if isinstance(tf_element, Node) else tf_element.node
+        parts = node.path.split("/")[1:]  # drop the stack
         kept = [part for part in parts if part != "this"] or parts
         return "_".join(part.replace("-", "_") for part in kept)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -37,7 +38,9 @@ def _settings(config: object) -> list[tuple[str, str]]:
     for section in SECTIONS:
         settings = getattr(config, section)
         for key, value in vars(settings).items():
-            shown = "(unset: derived)" if value is None else describe(dict(value) if isinstance(value, Mapping) else value)
+            shown = (
+                "(unset: derived)" if value is None else describe(dict(value) if isinstance(value, Mapping) else value)
+            )
             rows.append((f"{section}.{key}", shown))
     return rows
 
@@ -50,7 +53,7 @@ def write_workspace_files(stack: Stack, stack_dir: Path) -> None:
     complete_hcl(stack_dir, document)
 
 
-def complete_hcl(stack_dir: Path, document: dict) -> None:
+def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
     """``cdktf synth --hcl`` leaves out the blocks its HCL renderer does not know (``ephemeral``):
     write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one."""
     if not (stack_dir / "cdk.tf").exists():
@@ -64,11 +67,15 @@ def complete_hcl(stack_dir: Path, document: dict) -> None:
         (stack_dir / "ephemeral.tf").write_text("\n".join(blocks), encoding="utf-8")
 
 
-def render_workspace_files(stack: Stack, stack_dir: Path, document: dict) -> None:
+def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, Any]) -> None:
     backend = document.get("terraform", {}).get("backend", {}).get("s3")
     variables = [
-        {"name": name, "description": spec.get("description", ""), "default": spec.get("default", ""),
-         "default_hcl": hcl_value(spec.get("default", ""))}
+        {
+            "name": name,
+            "description": spec.get("description", ""),
+            "default": spec.get("default", ""),
+            "default_hcl": hcl_value(spec.get("default", "")),
+        }
         for name, spec in sorted(document.get("variable", {}).items())
     ]
     config = getattr(stack, "config", None)

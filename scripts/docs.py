@@ -26,7 +26,12 @@ README = ROOT / "README.md"
 def settings_table() -> str:
     lines = []
     for section, settings_class in SECTIONS.items():
-        lines += [f"**[{section}]**: {settings_class.__doc__.split(':', 1)[1].strip()}", "", "| key | default | description |", "|---|---|---|"]
+        lines += [
+            f"**[{section}]**: {(settings_class.__doc__ or ':').split(':', 1)[1].strip()}",
+            "",
+            "| key | default | description |",
+            "|---|---|---|",
+        ]
         for key, description, default in documented_fields(settings_class):
             if default is dataclasses.MISSING:
                 shown = "required"
@@ -49,10 +54,12 @@ def suppressions_table(outdir: Path) -> str:
 
 def render(text: str, outdir: Path) -> str:
     for name, body in (("settings", settings_table()), ("suppressions", suppressions_table(outdir))):
-        pattern = re.compile(rf"(<!-- BEGIN GENERATED: {name} -->\n)(?:.*?\n)?(<!-- END GENERATED: {name} -->)", re.DOTALL)
+        pattern = re.compile(
+            rf"(<!-- BEGIN GENERATED: {name} -->\n)(?:.*?\n)?(<!-- END GENERATED: {name} -->)", re.DOTALL
+        )
         if not pattern.search(text):
             raise SystemExit(f"README.md has no GENERATED: {name} markers")
-        text = pattern.sub(lambda match, body=body: match.group(1) + body + "\n" + match.group(2), text)
+        text = pattern.sub(lambda match, body=body: f"{match.group(1)}{body}\n{match.group(2)}", text)  # type: ignore[misc]
     return text
 
 

@@ -16,7 +16,11 @@ def test_bootstrap_keeps_its_own_state_locally_outside_cdktf_out(stack_json) -> 
 
 def test_state_bucket_is_named_by_the_shared_convention(stack_json) -> None:
     buckets = resources(stack_json("bootstrap"), "aws_s3_bucket")
-    assert buckets["state_bucket"]["bucket"] == state_bucket_name("cerberus", "us-east-1", "") == "cerberus-tfstate-us-east-1"
+    assert (
+        buckets["state_bucket"]["bucket"]
+        == state_bucket_name("cerberus", "us-east-1", "")
+        == "cerberus-tfstate-us-east-1"
+    )
     assert buckets["state_logs"]["bucket"] == "cerberus-tfstate-logs-us-east-1"
     assert all(bucket["lifecycle"] == {"prevent_destroy": True} for bucket in buckets.values())
 
@@ -39,8 +43,14 @@ def test_key_rotates_and_has_an_explicit_policy(stack_json) -> None:
     assert key["enable_key_rotation"] is True and key["deletion_window_in_days"] == 30
     # jsonencode(...) rather than a JSON string: cdktf's HCL output breaks on quotes inside strings.
     policy = key["policy"]
-    assert policy.startswith("${jsonencode({") and re.findall(r'"Sid" = "(\w+)"', policy) == ["AccountAdministersKeyThroughIam"]
-    assert '"AWS" = "arn:${data.aws_partition.state_partition.partition}:iam::${data.aws_caller_identity.state_account.account_id}:root"' in policy
+    assert policy.startswith("${jsonencode({") and re.findall(r'"Sid" = "(\w+)"', policy) == [
+        "AccountAdministersKeyThroughIam"
+    ]
+    assert (
+        '"AWS" = "arn:${data.aws_partition.state_partition.partition}:iam::'
+        '${data.aws_caller_identity.state_account.account_id}:root"'
+        in policy
+    )
     assert key["lifecycle"] == {"prevent_destroy": True}
 
 
@@ -49,7 +59,10 @@ def test_both_buckets_block_all_public_access_and_enforce_ownership(stack_json) 
     blocks = resources(document, "aws_s3_bucket_public_access_block")
     assert len(blocks) == 2
     for block in blocks.values():
-        assert all(block[flag] is True for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+        assert all(
+            block[flag] is True
+            for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+        )
     for ownership in resources(document, "aws_s3_bucket_ownership_controls").values():
         assert ownership["rule"]["object_ownership"] == "BucketOwnerEnforced"
     for versioning in resources(document, "aws_s3_bucket_versioning").values():
@@ -57,7 +70,10 @@ def test_both_buckets_block_all_public_access_and_enforce_ownership(stack_json) 
 
 
 def test_bucket_policies_deny_insecure_transport(stack_json) -> None:
-    documents = resources(stack_json("bootstrap"), "aws_iam_policy_document") or stack_json("bootstrap")["data"]["aws_iam_policy_document"]
+    documents = (
+        resources(stack_json("bootstrap"), "aws_iam_policy_document")
+        or stack_json("bootstrap")["data"]["aws_iam_policy_document"]
+    )
     for name in ("state_bucket_policy_document", "state_logs_policy_document"):
         deny = next(s for s in documents[name]["statement"] if s["sid"] == "DenyInsecureTransport")
         assert deny["effect"] == "Deny" and deny["actions"] == ["s3:*"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from modules.settings import ConfigError, load_environments
-from tests.conftest import ENVIRONMENTS, ROOT
 from tests.config_helpers import set_key
+from tests.conftest import ENVIRONMENTS, ROOT
 
 
 def problems_of(directory: Path) -> list[str]:
@@ -47,42 +47,117 @@ def test_defaults_are_merged_under_each_environment() -> None:
     ("section", "key", "value", "expected"),
     [
         ("database", "min_acu", "3", "environments/stage.toml: database.min_acu = 3: expected at most max_acu (2)"),
-        ("database", "max_acu", "300", "environments/stage.toml: database.max_acu = 300: expected a number from 1 to 256"),
+        (
+            "database",
+            "max_acu",
+            "300",
+            "environments/stage.toml: database.max_acu = 300: expected a number from 1 to 256",
+        ),
         ("database", "min_acu", "0.3", "environments/stage.toml: database.min_acu = 0.3: expected a multiple of 0.5"),
-        ("database", "auto_pause_seconds", "200", "database.auto_pause_seconds = 200: expected a number from 300 to 86400"),
-        ("database", "auto_pause_seconds", "90000", "database.auto_pause_seconds = 90000: expected a number from 300 to 86400"),
-        ("database", "backup_retention_days", "0", "database.backup_retention_days = 0: expected a number from 1 to 35"),
-        ("database", "engine_version", '"16.2"', 'database.engine_version = "16.2": expected 16.3 or later when min_acu = 0'),
-        ("database", "engine_version", '"12.9"', 'database.engine_version = "12.9": expected an Aurora PostgreSQL version'),
+        (
+            "database",
+            "auto_pause_seconds",
+            "200",
+            "database.auto_pause_seconds = 200: expected a number from 300 to 86400",
+        ),
+        (
+            "database",
+            "auto_pause_seconds",
+            "90000",
+            "database.auto_pause_seconds = 90000: expected a number from 300 to 86400",
+        ),
+        (
+            "database",
+            "backup_retention_days",
+            "0",
+            "database.backup_retention_days = 0: expected a number from 1 to 35",
+        ),
+        (
+            "database",
+            "engine_version",
+            '"16.2"',
+            'database.engine_version = "16.2": expected 16.3 or later when min_acu = 0',
+        ),
+        (
+            "database",
+            "engine_version",
+            '"12.9"',
+            'database.engine_version = "12.9": expected an Aurora PostgreSQL version',
+        ),
         ("database", "max_acu", '"two"', 'database.max_acu = "two": expected a number'),
         ("environment", "protected", '"no"', 'environment.protected = "no": expected true or false'),
         ("database", "deletion_protection", '"no"', 'database.deletion_protection = "no": expected true or false'),
-        ("database", "min_acus", "0", "database.min_acus = 0: expected a known key (did you mean min_acu? known keys: auto_pause_seconds"),
+        (
+            "database",
+            "min_acus",
+            "0",
+            "database.min_acus = 0: expected a known key (did you mean min_acu? known keys: auto_pause_seconds",
+        ),
         ("database", "min_acu", None, "environments/stage.toml: database.min_acu: expected required: Minimum capacity"),
-        ("app", "memory", "2048", "environments/stage.toml: app.memory = 2048: expected with cpu = 256: one of 512, 1024"),
+        (
+            "app",
+            "memory",
+            "2048",
+            "environments/stage.toml: app.memory = 2048: expected with cpu = 256: one of 512, 1024",
+        ),
         ("app", "cpu", "300", "app.cpu = 300: expected one of: 256, 512, 1024, 2048, 4096"),
         ("app", "min_instances", "3", "app.min_instances = 3: expected at most max_instances (2)"),
         ("app", "max_instances", "26", "app.max_instances = 26: expected a number from 1 to 25"),
         ("app", "max_concurrency", "201", "app.max_concurrency = 201: expected a number from 1 to 200"),
-        ("app", "log_level", '"TRACE"', 'app.log_level = "TRACE": expected one of: "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"'),
+        (
+            "app",
+            "log_level",
+            '"TRACE"',
+            'app.log_level = "TRACE": expected one of: "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"',
+        ),
         ("app", "health_check_path", '"health"', 'app.health_check_path = "health": expected a path starting with /'),
-        ("app.environment", "DB_PASSWORD", '"hunter2"', "expected no secret-looking names in plain variables (bad name: DB_PASSWORD)"),
+        (
+            "app.environment",
+            "DB_PASSWORD",
+            '"hunter2"',
+            "expected no secret-looking names in plain variables (bad name: DB_PASSWORD)",
+        ),
         ("app.environment", "SECRET_KEY", '"x"', "expected no SECRET_KEY: it is set by the stack"),
         ("app.environment", "DATABASE_POOL_SIZE", "5", "app.environment = {"),
-        ("cache", "node_type", '"cache.t4g.huge"', 'cache.node_type = "cache.t4g.huge": expected one of: "cache.t4g.micro"'),
+        (
+            "cache",
+            "node_type",
+            '"cache.t4g.huge"',
+            'cache.node_type = "cache.t4g.huge": expected one of: "cache.t4g.micro"',
+        ),
         ("cache", "engine_version", '"6.2"', 'cache.engine_version = "6.2": expected one of: "7.2", "8.0", "8.1"'),
         ("cache", "automatic_failover", "true", "cache.automatic_failover = true: expected false unless replicas >= 1"),
         ("cache", "replicas", "6", "cache.replicas = 6: expected a number from 0 to 5"),
-        ("budget", "monthly_usd", "0", "environments/stage.toml: budget.monthly_usd = 0: expected a number greater than 0"),
+        (
+            "budget",
+            "monthly_usd",
+            "0",
+            "environments/stage.toml: budget.monthly_usd = 0: expected a number greater than 0",
+        ),
         ("budget", "monthly_usd", "-5", "budget.monthly_usd = -5: expected a number greater than 0"),
         ("alerts", "emails", '["ops@example"]', 'alerts.emails = ["ops@example"]: expected an email address'),
         ("alerts", "emails", "[]", "alerts.emails = []: expected at least one item"),
-        ("environment", "project", '"Cerberus_X"', 'environment.project = "Cerberus_X": expected lowercase letters, digits and single hyphens'),
-        ("environment", "project", '"a-very-long-project-name"', "environment.project = \"a-very-long-project-name\": expected at most 20 characters"),
+        (
+            "environment",
+            "project",
+            '"Cerberus_X"',
+            'environment.project = "Cerberus_X": expected lowercase letters, digits and single hyphens',
+        ),
+        (
+            "environment",
+            "project",
+            '"a-very-long-project-name"',
+            'environment.project = "a-very-long-project-name": expected at most 20 characters',
+        ),
         ("environment", "region", '"us-east"', 'environment.region = "us-east": expected an AWS region'),
         ("environment", "account_id", '"12345"', 'environment.account_id = "12345": expected 12 digits, or empty'),
         ("environment", "name", '"staging"', 'environment.name = "staging": expected "stage", the file name'),
-        ("alarms", "aurora_cpu_warning", "99", "alarms.aurora_cpu_warning = 99: expected at most aurora_cpu_critical (95)"),
+        (
+            "alarms",
+            "aurora_cpu_warning",
+            "99",
+            "alarms.aurora_cpu_warning = 99: expected at most aurora_cpu_critical (95)",
+        ),
     ],
 )
 def test_bad_value_is_reported_with_file_key_value_and_what_is_allowed(
@@ -97,7 +172,9 @@ def test_bad_value_is_reported_with_file_key_value_and_what_is_allowed(
 def test_unknown_section_is_reported(environments: Path) -> None:
     with (environments / "prod.toml").open("a", encoding="utf-8") as handle:
         handle.write("\n[databse]\nmin_acu = 1\n")
-    assert any("prod.toml: databse: expected a known section: [environment], [app]" in p for p in problems_of(environments))
+    assert any(
+        "prod.toml: databse: expected a known section: [environment], [app]" in p for p in problems_of(environments)
+    )
 
 
 def test_invalid_toml_is_reported_not_raised(environments: Path) -> None:
@@ -108,7 +185,9 @@ def test_invalid_toml_is_reported_not_raised(environments: Path) -> None:
 
 @pytest.mark.parametrize("stem", ["Dev", "dev_1", "1dev", "dev--x", "a-name-that-is-far-too-long"])
 def test_file_name_must_be_a_valid_environment_name(environments: Path, stem: str) -> None:
-    (environments / f"{stem}.toml").write_text((environments / "stage.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (environments / f"{stem}.toml").write_text(
+        (environments / "stage.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     problems = problems_of(environments)
     assert any(f"{stem}.toml: the file name {stem!r} is not a valid environment name" in p for p in problems), problems
 
@@ -116,8 +195,12 @@ def test_file_name_must_be_a_valid_environment_name(environments: Path, stem: st
 def test_a_problem_in_the_defaults_names_the_defaults_file_and_the_environment(environments: Path) -> None:
     set_key(environments / "_defaults.toml", "app", "port", "70000")
     problems = problems_of(environments)
-    assert any(p.startswith("environments/_defaults.toml (for environments/prod.toml): app.port = 70000") for p in problems)
-    assert any(p.startswith("environments/_defaults.toml (for environments/stage.toml): app.port = 70000") for p in problems)
+    assert any(
+        p.startswith("environments/_defaults.toml (for environments/prod.toml): app.port = 70000") for p in problems
+    )
+    assert any(
+        p.startswith("environments/_defaults.toml (for environments/stage.toml): app.port = 70000") for p in problems
+    )
 
 
 def test_every_problem_in_every_file_is_reported_at_once(environments: Path) -> None:
@@ -146,6 +229,7 @@ def test_main_reports_bad_input_without_traceback_and_leaves_the_output_untouche
     sentinel.write_text('{"previous": true}\n', encoding="utf-8")
     result = subprocess.run(
         [sys.executable, str(ROOT / "main.py")],
+        check=False,
         cwd=tmp_path,
         env={**os.environ, "ENVIRONMENTS_DIR": str(environments), "CDKTF_OUTDIR": str(outdir)},
         capture_output=True,

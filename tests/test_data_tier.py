@@ -15,7 +15,11 @@ from tests.conftest import only, resources
 
 def test_aurora_capacity_and_backups_follow_the_table(stack_json) -> None:
     stage, prod = only(stack_json("stage"), "aws_rds_cluster"), only(stack_json("prod"), "aws_rds_cluster")
-    assert stage["serverlessv2_scaling_configuration"] == {"min_capacity": 0, "max_capacity": 2, "seconds_until_auto_pause": 300}
+    assert stage["serverlessv2_scaling_configuration"] == {
+        "min_capacity": 0,
+        "max_capacity": 2,
+        "seconds_until_auto_pause": 300,
+    }
     # Warm prod: no auto-pause at all.
     assert prod["serverlessv2_scaling_configuration"] == {"min_capacity": 0.5, "max_capacity": 8}
     assert (stage["backup_retention_period"], prod["backup_retention_period"]) == (1, 7)
@@ -35,7 +39,9 @@ def test_aurora_cluster_is_secure_by_default(stack_json) -> None:
         assert cluster["copy_tags_to_snapshot"] is True and cluster["skip_final_snapshot"] is False
         assert cluster["final_snapshot_identifier"] == f"cerberus-{name}-aurora-cluster-final"
         assert cluster["vpc_security_group_ids"] == ["${aws_security_group.network_aurora.id}"]
-        parameters = {p["name"]: p["value"] for p in only(stack_json(name), "aws_rds_cluster_parameter_group")["parameter"]}
+        parameters = {
+            p["name"]: p["value"] for p in only(stack_json(name), "aws_rds_cluster_parameter_group")["parameter"]
+        }
         assert parameters["rds.force_ssl"] == "1" and parameters["log_min_duration_statement"] == "1000"
 
 
@@ -44,10 +50,16 @@ def test_prod_has_a_reader_in_another_zone_and_stage_a_single_instance(stack_jso
     prod = resources(stack_json("prod"), "aws_rds_cluster_instance")
     assert sorted(stage) == ["db_instance_1"] and sorted(prod) == ["db_instance_1", "db_instance_2"]
     zones = [instance["availability_zone"] for instance in prod.values()]
-    assert zones == ["${element(data.aws_availability_zones.db_zones.names, 0)}", "${element(data.aws_availability_zones.db_zones.names, 1)}"]
+    assert zones == [
+        "${element(data.aws_availability_zones.db_zones.names, 0)}",
+        "${element(data.aws_availability_zones.db_zones.names, 1)}",
+    ]
     for instance in prod.values():
         assert instance["instance_class"] == "db.serverless" and instance["publicly_accessible"] is False
-        assert instance["performance_insights_enabled"] is True and instance["performance_insights_kms_key_id"] == "${aws_kms_key.key.arn}"
+        assert (
+            instance["performance_insights_enabled"] is True
+            and instance["performance_insights_kms_key_id"] == "${aws_kms_key.key.arn}"
+        )
         assert instance["monitoring_interval"] == 60 and instance["auto_minor_version_upgrade"] is True
 
 
@@ -55,13 +67,19 @@ def test_valkey_follows_the_table_and_is_encrypted_with_iam_auth(stack_json) -> 
     stage = only(stack_json("stage"), "aws_elasticache_replication_group")
     prod = only(stack_json("prod"), "aws_elasticache_replication_group")
     assert (stage["node_type"], prod["node_type"]) == ("cache.t4g.micro", "cache.t4g.small")
-    assert (stage["num_cache_clusters"], stage["automatic_failover_enabled"], stage["multi_az_enabled"]) == (1, False, False)
+    assert (stage["num_cache_clusters"], stage["automatic_failover_enabled"], stage["multi_az_enabled"]) == (
+        1,
+        False,
+        False,
+    )
     assert (prod["num_cache_clusters"], prod["automatic_failover_enabled"], prod["multi_az_enabled"]) == (2, True, True)
     for group in (stage, prod):
         assert group["engine"] == "valkey" and group["engine_version"] == "8.0"
         assert group["at_rest_encryption_enabled"] == "true" and group["kms_key_id"] == "${aws_kms_key.key.arn}"
         assert group["transit_encryption_enabled"] is True and group["transit_encryption_mode"] == "required"
-        assert "auth_token" not in group and group["user_group_ids"] == ["${aws_elasticache_user_group.cache_users.user_group_id}"]
+        assert "auth_token" not in group and group["user_group_ids"] == [
+            "${aws_elasticache_user_group.cache_users.user_group_id}"
+        ]
         assert sorted(log["log_type"] for log in group["log_delivery_configuration"]) == ["engine-log", "slow-log"]
     users = resources(stack_json("prod"), "aws_elasticache_user")
     assert users["cache_default_user"]["access_string"].startswith("off")
@@ -79,13 +97,24 @@ def test_every_log_group_is_encrypted_and_kept_a_year(stack_json) -> None:
 
 def test_security_group_rules_are_exactly_the_intended_ones(stack_json) -> None:
     document = stack_json("prod")
-    assert all("ingress" not in group and "egress" not in group for group in resources(document, "aws_security_group").values())
+    assert all(
+        "ingress" not in group and "egress" not in group for group in resources(document, "aws_security_group").values()
+    )
     rules = set()
     for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
         for rule in resources(document, kind).values():
             assert rule["description"]
             peer = rule.get("referenced_security_group_id") or rule.get("cidr_ipv4")
-            rules.add((kind.rsplit("_", 2)[1], rule["security_group_id"], rule["ip_protocol"], rule["from_port"], rule["to_port"], peer))
+            rules.add(
+                (
+                    kind.rsplit("_", 2)[1],
+                    rule["security_group_id"],
+                    rule["ip_protocol"],
+                    rule["from_port"],
+                    rule["to_port"],
+                    peer,
+                )
+            )
     app, aurora, valkey = (f"${{aws_security_group.network_{name}.id}}" for name in ("app", "aurora", "valkey"))
     assert rules == {
         ("ingress", aurora, "tcp", 5432, 5432, app),
@@ -101,10 +130,14 @@ def test_environment_key_rotates_and_lets_only_logs_and_alarms_use_it_directly(s
     assert key["enable_key_rotation"] is True and key["deletion_window_in_days"] == 30
     policy = key["policy"]
     assert re.findall(r'"Sid" = "(\w+)"', policy) == [
-        "AccountAdministersKeyThroughIam", "CloudWatchLogsEncryptsThisAccountsLogGroups", "CloudWatchAlarmsPublishToTheEncryptedTopic",
+        "AccountAdministersKeyThroughIam",
+        "CloudWatchLogsEncryptsThisAccountsLogGroups",
+        "CloudWatchAlarmsPublishToTheEncryptedTopic",
     ]
-    assert ('"kms:EncryptionContext:aws:logs:arn" = "arn:${data.aws_partition.partition.partition}:logs:us-east-1:'
-            '${data.aws_caller_identity.account.account_id}:log-group:*"') in policy
+    assert (
+        '"kms:EncryptionContext:aws:logs:arn" = "arn:${data.aws_partition.partition.partition}:logs:us-east-1:'
+        '${data.aws_caller_identity.account.account_id}:log-group:*"'
+    ) in policy
     assert '"StringEquals" = {"aws:SourceAccount" = data.aws_caller_identity.account.account_id}' in policy
 
 
@@ -120,7 +153,9 @@ STATEFUL = {
 
 
 @pytest.mark.parametrize(("stack", "protected"), [("prod", True), ("stage", False)])
-def test_prod_stateful_resources_carry_prevent_destroy_and_stage_ones_do_not(stack_json, stack: str, protected: bool) -> None:
+def test_prod_stateful_resources_carry_prevent_destroy_and_stage_ones_do_not(
+    stack_json, stack: str, protected: bool
+) -> None:
     document = stack_json(stack)
     for kind, names in STATEFUL.items():
         for name in names:
@@ -161,7 +196,15 @@ def test_no_secret_reaches_cdktf_out(environments: Path, tmp_path: Path, monkeyp
         monkeypatch.setenv(name, value)
     outdir = tmp_path / "cdktf.out"
     synthesize(environments, outdir)
-    suspicious_keys = {"password", "master_password", "secret_string", "auth_token", "passwords", "secret_key", "private_key"}
+    suspicious_keys = {
+        "password",
+        "master_password",
+        "secret_string",
+        "auth_token",
+        "passwords",
+        "secret_key",
+        "private_key",
+    }
     files = [path for path in outdir.rglob("*") if path.is_file()]
     assert len(files) > 5
     for path in files:
@@ -169,16 +212,22 @@ def test_no_secret_reaches_cdktf_out(environments: Path, tmp_path: Path, monkeyp
         for value in CANARIES.values():
             assert value not in text, path
         if path.suffix == ".json":
-            literals = [f"{path.name}: {key}" for key, value in _string_items(json.loads(text))
-                        if key.lower() in suspicious_keys and not value.startswith("${")]
+            literals = [
+                f"{path.name}: {key}"
+                for key, value in _string_items(json.loads(text))
+                if key.lower() in suspicious_keys and not value.startswith("${")
+            ]
             assert literals == []
 
 
 def _string_items(node: object) -> list[tuple[str, str]]:
     """Every (key, string value) pair anywhere in a JSON document."""
     if isinstance(node, dict):
-        return [pair for key, value in node.items()
-                for pair in ([(key, value)] if isinstance(value, str) else _string_items(value))]
+        return [
+            pair
+            for key, value in node.items()
+            for pair in ([(key, value)] if isinstance(value, str) else _string_items(value))
+        ]
     if isinstance(node, list):
         return [pair for item in node for pair in _string_items(item)]
     return []
@@ -192,7 +241,11 @@ def test_a_third_environment_with_one_replica_gets_failover_and_multi_az(environ
     synthesize(environments, outdir)
     document = json.loads((outdir / "stacks" / "qa" / "cdk.tf.json").read_text())
     group = only(document, "aws_elasticache_replication_group")
-    assert (group["num_cache_clusters"], group["automatic_failover_enabled"], group["multi_az_enabled"]) == (2, True, True)
+    assert (group["num_cache_clusters"], group["automatic_failover_enabled"], group["multi_az_enabled"]) == (
+        2,
+        True,
+        True,
+    )
     # The single-node suppression is gone with the single node.
     suppressions = json.loads((outdir / "stacks" / "qa" / "checkov-suppressions.json").read_text())
     assert "CKV2_AWS_50" not in {item["check_id"] for item in suppressions}

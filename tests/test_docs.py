@@ -15,7 +15,10 @@ _spec.loader.exec_module(docs)  # type: ignore[union-attr]
 def test_readme_opens_with_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     first_block = text.split("```", 2)[1]
-    assert [line for line in first_block.splitlines()[1:] if line.strip()] == ["./scripts/synth.sh", "./scripts/test.sh"]
+    assert [line for line in first_block.splitlines()[1:] if line.strip()] == [
+        "./scripts/synth.sh",
+        "./scripts/test.sh",
+    ]
 
 
 def test_generated_tables_are_up_to_date(outdir: Path) -> None:

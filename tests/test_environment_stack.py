@@ -48,11 +48,16 @@ def test_account_id_pins_the_provider_and_names_the_backend(environments: Path, 
     prod = json.loads((outdir / "stacks" / "prod" / "cdk.tf.json").read_text())
     assert prod["provider"]["aws"][0]["allowed_account_ids"] == ["222222222222"]
     assert prod["terraform"]["backend"]["s3"]["bucket"] == "cerberus-tfstate-222222222222-us-east-1"
-    bootstrap = json.loads((outdir / "stacks" / "bootstrap-cerberus-222222222222-us-east-1" / "cdk.tf.json").read_text())
+    bootstrap = json.loads(
+        (outdir / "stacks" / "bootstrap-cerberus-222222222222-us-east-1" / "cdk.tf.json").read_text()
+    )
     assert bootstrap["resource"]["aws_s3_bucket"]["state_bucket"]["bucket"] == "cerberus-tfstate-222222222222-us-east-1"
     assert bootstrap["provider"]["aws"][0]["allowed_account_ids"] == ["222222222222"]
     # Each backend keeps its own local state.
-    assert bootstrap["terraform"]["backend"]["local"]["path"] == "../../../bootstrap/bootstrap-cerberus-222222222222-us-east-1.tfstate"
+    assert (
+        bootstrap["terraform"]["backend"]["local"]["path"]
+        == "../../../bootstrap/bootstrap-cerberus-222222222222-us-east-1.tfstate"
+    )
 
 
 def test_a_dev_file_copied_from_stage_becomes_a_dev_stack(environments: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import modules.framework as framework
+from modules import framework
 from tests.conftest import ROOT
 
 PACKAGE_DIR = Path(importlib.util.find_spec(framework.PROVIDER_PACKAGE).origin).parent  # type: ignore[union-attr]
@@ -31,7 +31,10 @@ def test_every_submodule_maps_to_its_jsii_name() -> None:
     marker = b'jsii_type="@cdktf/provider-aws.'
     mismatches = []
     for name in submodules:
-        with open(PACKAGE_DIR / name / "__init__.py", "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as text:
+        with (
+            open(PACKAGE_DIR / name / "__init__.py", "rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as text,
+        ):
             start = text.find(marker)
             if start < 0:
                 continue
@@ -54,7 +57,11 @@ def test_an_object_created_in_javascript_resolves_to_a_submodule_never_imported(
     created = kernel.provider.create(
         CreateRequest(
             fqn="@cdktf/provider-aws.wafv2IpSet.Wafv2IpSet",
-            args=[_make_reference_for_native(kernel, stack), "ips", {"addresses": [], "ipAddressVersion": "IPV4", "name": "n", "scope": "REGIONAL"}],
+            args=[
+                _make_reference_for_native(kernel, stack),
+                "ips",
+                {"addresses": [], "ipAddressVersion": "IPV4", "name": "n", "scope": "REGIONAL"},
+            ],
         )
     )
     resolved = _reference_map._refs.resolve(kernel, created)
@@ -63,7 +70,9 @@ def test_an_object_created_in_javascript_resolves_to_a_submodule_never_imported(
 
 def test_unexpected_bindings_fall_back_to_the_eager_import(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.metadata.version
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "21.0.0" if name == "cdktf-cdktf-provider-aws" else real(name))
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda name: "21.0.0" if name == "cdktf-cdktf-provider-aws" else real(name)
+    )
     assert "not the pinned versions" in (framework._lazy_supported() or "")
     monkeypatch.setattr(importlib.metadata, "version", real)
     monkeypatch.setenv("CDKTF_EAGER_PROVIDER", "1")
@@ -78,7 +87,10 @@ def test_lazy_and_eager_synthesis_are_byte_identical(outdir: Path, tmp_path: Pat
     result = subprocess.run(
         [sys.executable, str(ROOT / "main.py")],
         env={**os.environ, "CDKTF_EAGER_PROVIDER": "1", "CDKTF_OUTDIR": str(eager)},
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "importing the AWS provider bindings eagerly" in result.stderr

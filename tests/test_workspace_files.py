@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from modules.settings.cost import idle_cost
 from modules.settings import load_environments
+from modules.settings.cost import idle_cost
 from tests.conftest import ENVIRONMENTS
 
 

@@ -7,6 +7,7 @@ from modules.framework import Construct, aws
 from modules.security.iam import policy_document, service_role, statement
 from modules.settings.app import AppSettings
 
+
 class AppRunnerService(Construct):
     """The App Runner service with its roles, auto scaling, VPC connector and X-Ray tracing.
 
@@ -15,32 +16,67 @@ class AppRunnerService(Construct):
     exactly this environment's secrets and nothing else.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: AppSettings, workload: Workload, partition: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: AppSettings, workload: Workload) -> None:
         super().__init__(scope, construct_id)
+        self.settings = settings
+        self.workload = workload
         prefix = workload.name_prefix
+        access_role = self._access_role(prefix)
+        instance_role = self._instance_role(prefix)
+        self.service_name = f"{prefix}-service"
+        self.service = self._service(access_role.arn, instance_role.arn)
+        self.arn: str = self.service.arn
+        self.service_id: str = self.service.service_id
+        self.url: str = f"https://{self.service.service_url}"
+        self.instance_role_arn: str = instance_role.arn
+        self.access_role_arn: str = access_role.arn
 
-        access_role = service_role(
-            self, "access_role", name=f"{prefix}-apprunner-ecr", service="build.apprunner.amazonaws.com",
+    def _access_role(self, prefix: str) -> aws.iam_role.IamRole:
+        """What App Runner's build service uses to pull the image: this repository, this key."""
+        workload = self.workload
+        role = service_role(
+            self,
+            "access_role",
+            name=f"{prefix}-apprunner-ecr",
+            service="build.apprunner.amazonaws.com",
             description="App Runner pulls the service image from ECR",
         )
+        pull = [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchGetImage",
+            "ecr:DescribeImages",
+            "ecr:GetDownloadUrlForLayer",
+        ]
         self.access_policy = policy_document(
             self,
             "access_policy_document",
-            statement(
-                "PullThisEnvironmentsImages",
-                ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"],
-                [workload.image_repository_arn],
-            ),
+            statement("PullThisEnvironmentsImages", pull, [workload.image_repository_arn]),
             # GetAuthorizationToken has no resource to name: AWS only accepts "*" for it.
             statement("GetRegistryToken", ["ecr:GetAuthorizationToken"], ["*"]),
             statement("DecryptImageLayers", ["kms:Decrypt"], [workload.kms_key_arn]),
         )
-        aws.iam_role_policy.IamRolePolicy(self, "access_policy", role=access_role.id, name="ecr-pull", policy=self.access_policy.json)
+        aws.iam_role_policy.IamRolePolicy(
+            self, "access_policy", role=role.id, name="ecr-pull", policy=self.access_policy.json
+        )
+        return role
 
-        instance_role = service_role(
-            self, "instance_role", name=f"{prefix}-apprunner-instance", service="tasks.apprunner.amazonaws.com",
+    def _instance_role(self, prefix: str) -> aws.iam_role.IamRole:
+        """What the running service may do: read its own secrets, use its own key and cache user."""
+        workload = self.workload
+        role = service_role(
+            self,
+            "instance_role",
+            name=f"{prefix}-apprunner-instance",
+            service="tasks.apprunner.amazonaws.com",
             description="The running service: its own secrets, its own key, its own cache user",
         )
+        traces = [
+            "xray:GetSamplingRules",
+            "xray:GetSamplingStatisticSummaries",
+            "xray:GetSamplingTargets",
+            "xray:PutTelemetryRecords",
+            "xray:PutTraceSegments",
+        ]
         self.instance_policy = policy_document(
             self,
             "instance_policy_document",
@@ -48,15 +84,16 @@ class AppRunnerService(Construct):
             statement("DecryptWithThisEnvironmentsKey", ["kms:Decrypt"], [workload.kms_key_arn]),
             statement("ConnectToTheCacheWithIam", ["elasticache:Connect"], list(workload.cache_connect_arns)),
             # X-Ray's write API has no resource-level permissions: AWS only accepts "*".
-            statement(
-                "WriteTraces",
-                ["xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets",
-                 "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                ["*"],
-            ),
+            statement("WriteTraces", traces, ["*"]),
         )
-        aws.iam_role_policy.IamRolePolicy(self, "instance_policy", role=instance_role.id, name="runtime", policy=self.instance_policy.json)
+        aws.iam_role_policy.IamRolePolicy(
+            self, "instance_policy", role=role.id, name="runtime", policy=self.instance_policy.json
+        )
+        return role
 
+    def _configurations(self) -> tuple[str, str, str]:
+        """Auto scaling, VPC connector and tracing: the ARNs the service refers to."""
+        settings, workload, prefix = self.settings, self.workload, self.workload.name_prefix
         scaling = aws.apprunner_auto_scaling_configuration_version.ApprunnerAutoScalingConfigurationVersion(
             self,
             "scaling",
@@ -72,54 +109,63 @@ class AppRunnerService(Construct):
             subnets=workload.subnet_ids,
             security_groups=[workload.security_group_id],
         )
-        tracing = aws.apprunner_observability_configuration.ApprunnerObservabilityConfiguration(
+        observability = aws.apprunner_observability_configuration
+        tracing = observability.ApprunnerObservabilityConfiguration(
             self,
             "tracing",
             observability_configuration_name=prefix[:32],
-            trace_configuration=aws.apprunner_observability_configuration.ApprunnerObservabilityConfigurationTraceConfiguration(vendor="AWSXRAY"),
+            trace_configuration=observability.ApprunnerObservabilityConfigurationTraceConfiguration(vendor="AWSXRAY"),
         )
+        return scaling.arn, connector.arn, tracing.arn
+
+    def _service(self, access_role_arn: str, instance_role_arn: str) -> aws.apprunner_service.ApprunnerService:
+        settings, workload = self.settings, self.workload
+        scaling_arn, connector_arn, tracing_arn = self._configurations()
         service = aws.apprunner_service
-        self.service = service.ApprunnerService(
+        source = service.ApprunnerServiceSourceConfiguration(
+            # Tags are immutable and deploys explicit (scripts/deploy.sh): a push never deploys itself.
+            auto_deployments_enabled=False,
+            authentication_configuration=service.ApprunnerServiceSourceConfigurationAuthenticationConfiguration(
+                access_role_arn=access_role_arn
+            ),
+            image_repository=service.ApprunnerServiceSourceConfigurationImageRepository(
+                image_identifier=f"{workload.image_repository_url}:{workload.image_tag}",
+                image_repository_type="ECR",
+                image_configuration=service.ApprunnerServiceSourceConfigurationImageRepositoryImageConfiguration(
+                    port=str(workload.port),
+                    runtime_environment_variables=dict(workload.variables),
+                    runtime_environment_secrets=dict(workload.secrets),
+                ),
+            ),
+        )
+        network = service.ApprunnerServiceNetworkConfiguration(
+            egress_configuration=service.ApprunnerServiceNetworkConfigurationEgressConfiguration(
+                egress_type="VPC", vpc_connector_arn=connector_arn
+            ),
+            ingress_configuration=service.ApprunnerServiceNetworkConfigurationIngressConfiguration(
+                is_publicly_accessible=True
+            ),
+        )
+        return service.ApprunnerService(
             self,
             "this",
-            service_name=f"{prefix}-service",
-            source_configuration=service.ApprunnerServiceSourceConfiguration(
-                # Tags are immutable and deploys explicit (scripts/deploy.sh): a push never deploys itself.
-                auto_deployments_enabled=False,
-                authentication_configuration=service.ApprunnerServiceSourceConfigurationAuthenticationConfiguration(
-                    access_role_arn=access_role.arn
-                ),
-                image_repository=service.ApprunnerServiceSourceConfigurationImageRepository(
-                    image_identifier=f"{workload.image_repository_url}:{workload.image_tag}",
-                    image_repository_type="ECR",
-                    image_configuration=service.ApprunnerServiceSourceConfigurationImageRepositoryImageConfiguration(
-                        port=str(workload.port),
-                        runtime_environment_variables=dict(workload.variables),
-                        runtime_environment_secrets=dict(workload.secrets),
-                    ),
-                ),
-            ),
+            service_name=self.service_name,
+            source_configuration=source,
             instance_configuration=service.ApprunnerServiceInstanceConfiguration(
-                cpu=str(settings.cpu), memory=str(settings.memory), instance_role_arn=instance_role.arn
+                cpu=str(settings.cpu), memory=str(settings.memory), instance_role_arn=instance_role_arn
             ),
             health_check_configuration=service.ApprunnerServiceHealthCheckConfiguration(
-                protocol="HTTP", path=workload.health_check_path, interval=10, timeout=5, healthy_threshold=1, unhealthy_threshold=5
+                protocol="HTTP",
+                path=workload.health_check_path,
+                interval=10,
+                timeout=5,
+                healthy_threshold=1,
+                unhealthy_threshold=5,
             ),
-            network_configuration=service.ApprunnerServiceNetworkConfiguration(
-                egress_configuration=service.ApprunnerServiceNetworkConfigurationEgressConfiguration(
-                    egress_type="VPC", vpc_connector_arn=connector.arn
-                ),
-                ingress_configuration=service.ApprunnerServiceNetworkConfigurationIngressConfiguration(is_publicly_accessible=True),
-            ),
-            auto_scaling_configuration_arn=scaling.arn,
+            network_configuration=network,
+            auto_scaling_configuration_arn=scaling_arn,
             observability_configuration=service.ApprunnerServiceObservabilityConfiguration(
-                observability_enabled=True, observability_configuration_arn=tracing.arn
+                observability_enabled=True, observability_configuration_arn=tracing_arn
             ),
             encryption_configuration=service.ApprunnerServiceEncryptionConfiguration(kms_key=workload.kms_key_arn),
         )
-        self.service_name = f"{prefix}-service"
-        self.arn: str = self.service.arn
-        self.service_id: str = self.service.service_id
-        self.url: str = f"https://{self.service.service_url}"
-        self.instance_role_arn: str = instance_role.arn
-        self.access_role_arn: str = access_role.arn

@@ -45,14 +45,20 @@ class AuroraServerless(Construct):
             port=PORT,
         )
         subnet_group = aws.db_subnet_group.DbSubnetGroup(
-            self, "subnets", name=f"{name_prefix}-aurora", subnet_ids=subnet_ids,
+            self,
+            "subnets",
+            name=f"{name_prefix}-aurora",
+            subnet_ids=subnet_ids,
             description=f"{name_prefix}: Aurora across the default subnets",
         )
         parameter_group = self._parameter_group(name_prefix)
         # RDS would create this group on first export, unencrypted and kept forever.
         log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
-            self, "logs", name=f"/aws/rds/cluster/{self.identifier}/postgresql",
-            retention_in_days=log_retention_days, kms_key_id=kms_key_arn,
+            self,
+            "logs",
+            name=f"/aws/rds/cluster/{self.identifier}/postgresql",
+            retention_in_days=log_retention_days,
+            kms_key_id=kms_key_arn,
         )
         self.cluster = self._cluster(subnet_group, parameter_group, log_group, kms_key_arn)
         monitoring_role = self._monitoring_role(name_prefix, partition)
@@ -83,16 +89,23 @@ class AuroraServerless(Construct):
             name=f"{name_prefix}-aurora-postgresql{major}",
             family=f"aurora-postgresql{major}",
             description=f"{name_prefix}: TLS only, DDL and slow statements logged",
-            parameter=[parameters.RdsClusterParameterGroupParameter(name=key, value=value) for key, value in values.items()],
+            parameter=[
+                parameters.RdsClusterParameterGroupParameter(name=key, value=value) for key, value in values.items()
+            ],
         )
 
     def _monitoring_role(self, name_prefix: str, partition: str) -> aws.iam_role.IamRole:
         role = service_role(
-            self, "monitoring_role", name=f"{name_prefix}-aurora-monitoring", service="monitoring.rds.amazonaws.com",
+            self,
+            "monitoring_role",
+            name=f"{name_prefix}-aurora-monitoring",
+            service="monitoring.rds.amazonaws.com",
             description="Enhanced monitoring of the Aurora instances",
         )
         aws.iam_role_policy_attachment.IamRolePolicyAttachment(
-            self, "monitoring_policy", role=role.name,
+            self,
+            "monitoring_policy",
+            role=role.name,
             policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
         )
         return role

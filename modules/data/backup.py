@@ -21,7 +21,14 @@ class BackupSettings:
 
 class DatabaseBackup(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: BackupSettings, resource_arns: list[str], kms_key_arn: str, partition: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: BackupSettings,
+        resource_arns: list[str],
+        kms_key_arn: str,
+        partition: str,
     ) -> None:
         super().__init__(scope, construct_id)
         prefix = settings.name_prefix
@@ -47,14 +54,25 @@ class DatabaseBackup(Construct):
             ],
         )
         role = service_role(
-            self, "role", name=f"{prefix}-backup", service="backup.amazonaws.com",
+            self,
+            "role",
+            name=f"{prefix}-backup",
+            service="backup.amazonaws.com",
             description="AWS Backup takes and restores the database's recovery points",
         )
-        for name, policy in (("backup_policy", "AWSBackupServiceRolePolicyForBackup"), ("restore_policy", "AWSBackupServiceRolePolicyForRestores")):
+        for name, policy in (
+            ("backup_policy", "AWSBackupServiceRolePolicyForBackup"),
+            ("restore_policy", "AWSBackupServiceRolePolicyForRestores"),
+        ):
             aws.iam_role_policy_attachment.IamRolePolicyAttachment(
                 self, name, role=role.name, policy_arn=f"arn:{partition}:iam::aws:policy/service-role/{policy}"
             )
         aws.backup_selection.BackupSelection(
-            self, "selection", name=f"{prefix}-database", plan_id=plan.id, iam_role_arn=role.arn, resources=resource_arns
+            self,
+            "selection",
+            name=f"{prefix}-database",
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            resources=resource_arns,
         )
         self.vault_name: str = self.vault.name

@@ -46,17 +46,13 @@ class ValkeyCache(Construct):
             port=PORT,
         )
         subnet_group = aws.elasticache_subnet_group.ElasticacheSubnetGroup(
-            self, "subnets", name=group_id, subnet_ids=subnet_ids, description=f"{name_prefix}: Valkey across the default subnets"
-        )
-        parameters = aws.elasticache_parameter_group
-        parameter_group = parameters.ElasticacheParameterGroup(
             self,
-            "parameters",
-            name=f"{group_id}{settings.engine_version.replace('.', '-')}",
-            family=settings.parameter_group_family,
-            description=f"{name_prefix}: evict only keys with a TTL when memory is full",
-            parameter=[parameters.ElasticacheParameterGroupParameter(name="maxmemory-policy", value="volatile-lru")],
+            "subnets",
+            name=group_id,
+            subnet_ids=subnet_ids,
+            description=f"{name_prefix}: Valkey across the default subnets",
         )
+        parameter_group = self._parameter_group(name_prefix)
         log_groups = {
             log_type: aws.cloudwatch_log_group.CloudwatchLogGroup(
                 self,
@@ -69,7 +65,12 @@ class ValkeyCache(Construct):
         }
         user_group = self._users(group_id)
         self.group = self._replication_group(
-            name_prefix, subnet_group.name, parameter_group.name, user_group.user_group_id, log_groups, kms_key_arn
+            name_prefix=name_prefix,
+            subnet_group_name=subnet_group.name,
+            parameter_group_name=parameter_group.name,
+            user_group_id=user_group.user_group_id,
+            log_groups=log_groups,
+            kms_key_arn=kms_key_arn,
         )
         self.primary_endpoint: str = self.group.primary_endpoint_address
         self.reader_endpoint: str = self.group.reader_endpoint_address
@@ -77,6 +78,17 @@ class ValkeyCache(Construct):
         self.arn: str = self.group.arn
         # ElastiCache names the nodes of a replication group <id>-001, <id>-002, ...
         self.node_ids = tuple(f"{group_id}-{index:03d}" for index in range(1, 2 + settings.replicas))
+
+    def _parameter_group(self, name_prefix: str) -> aws.elasticache_parameter_group.ElasticacheParameterGroup:
+        parameters = aws.elasticache_parameter_group
+        return parameters.ElasticacheParameterGroup(
+            self,
+            "parameters",
+            name=f"{self.replication_group_id}{self.settings.engine_version.replace('.', '-')}",
+            family=self.settings.parameter_group_family,
+            description=f"{name_prefix}: evict only keys with a TTL when memory is full",
+            parameter=[parameters.ElasticacheParameterGroupParameter(name="maxmemory-policy", value="volatile-lru")],
+        )
 
     def _users(self, group_id: str) -> aws.elasticache_user_group.ElasticacheUserGroup:
         users = aws.elasticache_user
@@ -102,11 +114,16 @@ class ValkeyCache(Construct):
         )
         self.user_arn: str = app_user.arn
         return aws.elasticache_user_group.ElasticacheUserGroup(
-            self, "users", user_group_id=f"{group_id}-users", engine="valkey", user_ids=[default_user.user_id, app_user.user_id]
+            self,
+            "users",
+            user_group_id=f"{group_id}-users",
+            engine="valkey",
+            user_ids=[default_user.user_id, app_user.user_id],
         )
 
     def _replication_group(
         self,
+        *,
         name_prefix: str,
         subnet_group_name: str,
         parameter_group_name: str,
@@ -142,7 +159,12 @@ class ValkeyCache(Construct):
             maintenance_window=settings.maintenance_window,
             auto_minor_version_upgrade="true",
             log_delivery_configuration=[
-                delivery(destination=log_groups[kind].name, destination_type="cloudwatch-logs", log_format="json", log_type=kind)
+                delivery(
+                    destination=log_groups[kind].name,
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type=kind,
+                )
                 for kind in LOG_TYPES
             ],
         )
@@ -150,7 +172,7 @@ class ValkeyCache(Construct):
             suppress(
                 group,
                 "CKV2_AWS_50",
-                f"Cost trade-off asked for by the environment file: replicas = {settings.replicas}, no automatic failover "
-                "(a single cache node; the cache is rebuilt from the database after a node failure)",
+                f"Cost trade-off asked for by the environment file: replicas = {settings.replicas}, no automatic "
+                "failover (a single cache node; the cache is rebuilt from the database after a node failure)",
             )
         return group

@@ -27,7 +27,8 @@ class Connections:
 
     @property
     def security_group_id(self) -> str:
-        return self.group.id
+        group_id: str = self.group.id
+        return group_id
 
     def allow_from(self, peer: Connections, *, ingress: str, egress: str) -> None:
         """``peer`` may open connections to this group's port: an ingress rule here and the matching
@@ -35,10 +36,20 @@ class Connections:
         if self.port is None:
             raise ValueError(f"{self.label} listens on no port: nothing can be allowed in")
         rules = (
-            (f"{self.label}_from_{peer.label}", aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule,
-             self.group, peer.group, ingress),
-            (f"{peer.label}_to_{self.label}", aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule,
-             peer.group, self.group, egress),
+            (
+                f"{self.label}_from_{peer.label}",
+                aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule,
+                self.group,
+                peer.group,
+                ingress,
+            ),
+            (
+                f"{peer.label}_to_{self.label}",
+                aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule,
+                peer.group,
+                self.group,
+                egress,
+            ),
         )
         for rule_id, rule_class, group, other, description in rules:
             rule = rule_class(

@@ -52,31 +52,79 @@ def aurora_max_connections(max_acu: float) -> int:
 
 
 def service_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm]:
-    """The App Runner and Aurora alarms."""
+    """The App Runner alarms."""
     apprunner = {"ServiceName": targets.apprunner_service_name, "ServiceID": targets.apprunner_service_id}
+    return [
+        Alarm(
+            alarm_id="apprunner_5xx",
+            namespace="AWS/AppRunner",
+            metric="5xxStatusCount",
+            dimensions=apprunner,
+            statistic="Sum",
+            warning=settings.apprunner_5xx_warning,
+            critical=settings.apprunner_5xx_critical,
+            unit="responses",
+        ),
+        Alarm(
+            alarm_id="apprunner_latency_p99",
+            namespace="AWS/AppRunner",
+            metric="RequestLatency",
+            dimensions=apprunner,
+            statistic="p99",
+            warning=settings.apprunner_latency_p99_warning_ms,
+            critical=settings.apprunner_latency_p99_critical_ms,
+            unit="ms",
+        ),
+    ]
+
+
+def database_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm]:
+    """The Aurora alarms."""
     aurora = {"DBClusterIdentifier": targets.aurora_cluster_id}
     max_connections = aurora_max_connections(targets.aurora_max_acu)
     return [
-        Alarm(alarm_id="apprunner_5xx", namespace="AWS/AppRunner", metric="5xxStatusCount", dimensions=apprunner,
-              statistic="Sum", warning=settings.apprunner_5xx_warning, critical=settings.apprunner_5xx_critical,
-              unit="responses"),
-        Alarm(alarm_id="apprunner_latency_p99", namespace="AWS/AppRunner", metric="RequestLatency",
-              dimensions=apprunner, statistic="p99", warning=settings.apprunner_latency_p99_warning_ms,
-              critical=settings.apprunner_latency_p99_critical_ms, unit="ms"),
-        Alarm(alarm_id="aurora_acu", namespace="AWS/RDS", metric="ACUUtilization", dimensions=aurora,
-              statistic="Average", warning=settings.aurora_acu_utilization_warning,
-              critical=settings.aurora_acu_utilization_critical, unit="%"),
-        Alarm(alarm_id="aurora_cpu", namespace="AWS/RDS", metric="CPUUtilization", dimensions=aurora,
-              statistic="Average", warning=settings.aurora_cpu_warning, critical=settings.aurora_cpu_critical,
-              unit="%"),
-        Alarm(alarm_id="aurora_freeable_memory", namespace="AWS/RDS", metric="FreeableMemory", dimensions=aurora,
-              statistic="Minimum", warning=settings.aurora_freeable_memory_warning_mb,
-              critical=settings.aurora_freeable_memory_critical_mb, unit="MB", below=True, scale=BYTES_PER_MB),
-        Alarm(alarm_id="aurora_connections", namespace="AWS/RDS", metric="DatabaseConnections", dimensions=aurora,
-              statistic="Maximum",
-              warning=round(max_connections * settings.aurora_connections_warning_percent / 100),
-              critical=round(max_connections * settings.aurora_connections_critical_percent / 100),
-              unit=f"connections (of ~{max_connections} at {targets.aurora_max_acu:g} ACU)"),
+        Alarm(
+            alarm_id="aurora_acu",
+            namespace="AWS/RDS",
+            metric="ACUUtilization",
+            dimensions=aurora,
+            statistic="Average",
+            warning=settings.aurora_acu_utilization_warning,
+            critical=settings.aurora_acu_utilization_critical,
+            unit="%",
+        ),
+        Alarm(
+            alarm_id="aurora_cpu",
+            namespace="AWS/RDS",
+            metric="CPUUtilization",
+            dimensions=aurora,
+            statistic="Average",
+            warning=settings.aurora_cpu_warning,
+            critical=settings.aurora_cpu_critical,
+            unit="%",
+        ),
+        Alarm(
+            alarm_id="aurora_freeable_memory",
+            namespace="AWS/RDS",
+            metric="FreeableMemory",
+            dimensions=aurora,
+            statistic="Minimum",
+            warning=settings.aurora_freeable_memory_warning_mb,
+            critical=settings.aurora_freeable_memory_critical_mb,
+            unit="MB",
+            below=True,
+            scale=BYTES_PER_MB,
+        ),
+        Alarm(
+            alarm_id="aurora_connections",
+            namespace="AWS/RDS",
+            metric="DatabaseConnections",
+            dimensions=aurora,
+            statistic="Maximum",
+            warning=round(max_connections * settings.aurora_connections_warning_percent / 100),
+            critical=round(max_connections * settings.aurora_connections_critical_percent / 100),
+            unit=f"connections (of ~{max_connections} at {targets.aurora_max_acu:g} ACU)",
+        ),
     ]
 
 
@@ -87,13 +135,26 @@ def cache_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm]:
         dimensions = {"CacheClusterId": node}
         suffix = node.rsplit("-", 1)[1]
         alarms += [
-            Alarm(alarm_id=f"valkey_{suffix}_connections", namespace="AWS/ElastiCache", metric="CurrConnections",
-                  dimensions=dimensions, statistic="Maximum", warning=settings.valkey_connections_warning,
-                  critical=settings.valkey_connections_critical, unit="connections"),
-            Alarm(alarm_id=f"valkey_{suffix}_memory", namespace="AWS/ElastiCache",
-                  metric="DatabaseMemoryUsagePercentage", dimensions=dimensions, statistic="Maximum",
-                  warning=settings.valkey_memory_warning_percent, critical=settings.valkey_memory_critical_percent,
-                  unit="%"),
+            Alarm(
+                alarm_id=f"valkey_{suffix}_connections",
+                namespace="AWS/ElastiCache",
+                metric="CurrConnections",
+                dimensions=dimensions,
+                statistic="Maximum",
+                warning=settings.valkey_connections_warning,
+                critical=settings.valkey_connections_critical,
+                unit="connections",
+            ),
+            Alarm(
+                alarm_id=f"valkey_{suffix}_memory",
+                namespace="AWS/ElastiCache",
+                metric="DatabaseMemoryUsagePercentage",
+                dimensions=dimensions,
+                statistic="Maximum",
+                warning=settings.valkey_memory_warning_percent,
+                critical=settings.valkey_memory_critical_percent,
+                unit="%",
+            ),
         ]
     return alarms
 
@@ -113,12 +174,18 @@ class ServiceAlarms(Construct):
         kms_key_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.topic = aws.sns_topic.SnsTopic(self, "topic", name=f"{targets.name_prefix}-alarms", kms_master_key_id=kms_key_arn)
+        self.topic = aws.sns_topic.SnsTopic(
+            self, "topic", name=f"{targets.name_prefix}-alarms", kms_master_key_id=kms_key_arn
+        )
         for index, email in enumerate(emails):
             aws.sns_topic_subscription.SnsTopicSubscription(
                 self, f"email_{index + 1}", topic_arn=self.topic.arn, protocol="email", endpoint=email
             )
-        self.definitions = service_alarms(settings, targets) + cache_alarms(settings, targets)
+        self.definitions = [
+            *service_alarms(settings, targets),
+            *database_alarms(settings, targets),
+            *cache_alarms(settings, targets),
+        ]
         self.alarms = [
             self._alarm(targets.name_prefix, alarm, level, threshold)
             for alarm in self.definitions
@@ -134,7 +201,9 @@ class ServiceAlarms(Construct):
             self,
             f"{alarm.alarm_id}_{level}",
             alarm_name=f"{name_prefix}-{alarm.alarm_id.replace('_', '-')}-{level}",
-            alarm_description=f"{level}: {alarm.metric} ({alarm.statistic}) {sign} {threshold:g} {alarm.unit} over 5 minutes",
+            alarm_description=(
+                f"{level}: {alarm.metric} ({alarm.statistic}) {sign} {threshold:g} {alarm.unit} over 5 minutes"
+            ),
             namespace=alarm.namespace,
             metric_name=alarm.metric,
             dimensions=dict(alarm.dimensions),

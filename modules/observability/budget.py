@@ -21,7 +21,9 @@ class CostBudget(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         budget = aws.budgets_budget
-        alerts = [("FORECASTED", settings.forecast_alert_percent)] + [("ACTUAL", p) for p in settings.actual_alert_percents]
+        alerts = [("FORECASTED", settings.forecast_alert_percent)] + [
+            ("ACTUAL", p) for p in settings.actual_alert_percents
+        ]
         self.budget = budget.BudgetsBudget(
             self,
             "this",

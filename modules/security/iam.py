@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeAlias
 
 from modules.framework import Construct, aws
 
 _doc = aws.data_aws_iam_policy_document
+PolicyDocument: TypeAlias = aws.data_aws_iam_policy_document.DataAwsIamPolicyDocument
 
 
 def statement(
@@ -38,7 +40,7 @@ def statement(
     )
 
 
-def policy_document(scope: Construct, construct_id: str, *statements: object) -> _doc.DataAwsIamPolicyDocument:
+def policy_document(scope: Construct, construct_id: str, *statements: object) -> PolicyDocument:
     return _doc.DataAwsIamPolicyDocument(scope, construct_id, statement=list(statements))
 
 
@@ -54,10 +56,14 @@ def deny_insecure_transport(bucket_arn: str) -> object:
     )
 
 
-def service_role(scope: Construct, construct_id: str, *, name: str, description: str, service: str) -> aws.iam_role.IamRole:
+def service_role(
+    scope: Construct, construct_id: str, *, name: str, description: str, service: str
+) -> aws.iam_role.IamRole:
     """A role only ``service`` (e.g. ``tasks.apprunner.amazonaws.com``) can assume; its trust policy is
     the data source ``<construct_id>_trust``."""
     trust = policy_document(
-        scope, f"{construct_id}_trust", statement("ServiceAssumesRole", ["sts:AssumeRole"], principals={"Service": [service]})
+        scope,
+        f"{construct_id}_trust",
+        statement("ServiceAssumesRole", ["sts:AssumeRole"], principals={"Service": [service]}),
     )
     return aws.iam_role.IamRole(scope, construct_id, name=name, description=description, assume_role_policy=trust.json)

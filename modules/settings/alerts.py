@@ -11,4 +11,6 @@ from modules.settings.schema import EMAIL, each, non_empty, setting
 class AlertSettings:
     """[alerts]: who receives budget notifications and alarms."""
 
-    emails: tuple[str, ...] = setting("E-mail addresses of the budget's and the alarms' recipients", non_empty, each(EMAIL))
+    emails: tuple[str, ...] = setting(
+        "E-mail addresses of the budget's and the alarms' recipients", non_empty, each(EMAIL)
+    )

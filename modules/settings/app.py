@@ -18,10 +18,23 @@ CPU_MEMORY = {
 }
 # Set by the stack itself (from other settings, the data tier or Secrets Manager), or by App Runner.
 RESERVED_VARIABLES = (
-    "PORT", "LOG_LEVEL", "SECRET_KEY", "DATABASE_URL", "REDIS_URL",
-    "DATABASE_HOST", "DATABASE_READER_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SSLMODE",
-    "DATABASE_USERNAME", "DATABASE_PASSWORD",
-    "REDIS_HOST", "REDIS_PORT", "REDIS_USERNAME", "REDIS_AUTH", "REDIS_TLS",
+    "PORT",
+    "LOG_LEVEL",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DATABASE_HOST",
+    "DATABASE_READER_HOST",
+    "DATABASE_PORT",
+    "DATABASE_NAME",
+    "DATABASE_SSLMODE",
+    "DATABASE_USERNAME",
+    "DATABASE_PASSWORD",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_USERNAME",
+    "REDIS_AUTH",
+    "REDIS_TLS",
 )
 UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9_]*")
 # Names that look like credentials: refused in plain variables here, and by the custom checkov policy
@@ -51,7 +64,10 @@ class AppSettings:
     )
     port: int = setting("Container port", between(1, 65535), default=8000)
     cpu: int = setting("vCPU units (256 = 0.25 vCPU)", one_of(*CPU_MEMORY))
-    memory: int = setting("Memory in MB; must be a pair App Runner offers with cpu", one_of(512, 1024, 2048, 3072, 4096, 6144, 8192, 10240, 12288))
+    memory: int = setting(
+        "Memory in MB; must be a pair App Runner offers with cpu",
+        one_of(512, 1024, 2048, 3072, 4096, 6144, 8192, 10240, 12288),
+    )
     min_instances: int = setting("Minimum provisioned instances", between(1, 25))
     max_instances: int = setting("Maximum instances", between(1, 25))
     max_concurrency: int = setting("Concurrent requests per instance before scaling out", between(1, 200))
@@ -60,7 +76,9 @@ class AppSettings:
     )
     log_level: str = setting("LOG_LEVEL of the application", one_of(*LOG_LEVELS))
     secret_key_version: int = setting(
-        "Version of the generated SECRET_KEY; increase it to rotate the key (ends every session)", between(1, 1_000_000), default=1
+        "Version of the generated SECRET_KEY; increase it to rotate the key (ends every session)",
+        between(1, 1_000_000),
+        default=1,
     )
     environment: Mapping[str, str] = setting(
         "Plain runtime environment variables (never secrets)", _variables, default={}

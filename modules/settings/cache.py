@@ -33,9 +33,7 @@ class ValkeySettings:
     )
     multi_az: bool | None = setting("Keep the replicas in other AZs; unset: follows automatic_failover", default=None)
     snapshot_retention_days: int = setting("Daily snapshot retention", between(1, 35), default=1)
-    snapshot_window: str = setting(
-        "Daily snapshot window (UTC)", DAILY_WINDOW, default="02:00-03:00"
-    )
+    snapshot_window: str = setting("Daily snapshot window (UTC)", DAILY_WINDOW, default="02:00-03:00")
     maintenance_window: str = setting(
         "Weekly maintenance window (UTC)",
         WEEKLY_WINDOW,

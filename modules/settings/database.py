@@ -49,15 +49,11 @@ class AuroraSettings:
     performance_insights_retention_days: int = setting(
         "Performance Insights retention (7 is free; longer is billed)", one_of(7, 31, 93, 186, 372, 731), default=7
     )
-    monitoring_interval_seconds: int = setting(
-        "Enhanced monitoring interval", one_of(1, 5, 10, 15, 30, 60), default=60
-    )
+    monitoring_interval_seconds: int = setting("Enhanced monitoring interval", one_of(1, 5, 10, 15, 30, 60), default=60)
     slow_query_ms: int = setting(
         "Statements slower than this are logged (log_min_duration_statement)", between(-1, 3600000), default=1000
     )
-    backup_window: str = setting(
-        "Daily backup window (UTC)", DAILY_WINDOW, default="03:00-04:00"
-    )
+    backup_window: str = setting("Daily backup window (UTC)", DAILY_WINDOW, default="03:00-04:00")
     maintenance_window: str = setting(
         "Weekly maintenance window (UTC)",
         WEEKLY_WINDOW,
@@ -71,7 +67,11 @@ class AuroraSettings:
         major, _, minor = self.engine_version.partition(".")
         if self.min_acu == 0 and int(minor) < AUTO_PAUSE_SINCE[int(major)]:
             found.append(
-                ("engine_version", self.engine_version, f"{major}.{AUTO_PAUSE_SINCE[int(major)]} or later when min_acu = 0")
+                (
+                    "engine_version",
+                    self.engine_version,
+                    f"{major}.{AUTO_PAUSE_SINCE[int(major)]} or later when min_acu = 0",
+                )
             )
         return found
 

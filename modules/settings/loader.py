@@ -193,7 +193,9 @@ def _stem_problem(path: Path) -> str | None:
     )
 
 
-def _load_one(path: Path, defaults: Mapping[str, Any], base_sources: Sources, problems: list[str]) -> EnvironmentConfig | None:
+def _load_one(
+    path: Path, defaults: Mapping[str, Any], base_sources: Sources, problems: list[str]
+) -> EnvironmentConfig | None:
     stem_problem = _stem_problem(path)
     if stem_problem:
         problems.append(stem_problem)
@@ -208,7 +210,9 @@ def _load_one(path: Path, defaults: Mapping[str, Any], base_sources: Sources, pr
     environment = merged.get("environment")
     name = environment.get("name") if isinstance(environment, Mapping) else None
     if isinstance(name, str) and name != path.stem:
-        found.append(f"{display(path)}: environment.name = {describe(name)}: expected {describe(path.stem)}, the file name")
+        found.append(
+            f"{display(path)}: environment.name = {describe(name)}: expected {describe(path.stem)}, the file name"
+        )
     problems.extend(found)
     if found:
         return None

@@ -166,7 +166,7 @@ def coerce(value: Any, annotation: Any) -> Any:
     return value
 
 
-def fields_of(settings_class: type) -> dict[str, dataclasses.Field]:
+def fields_of(settings_class: type) -> dict[str, dataclasses.Field[Any]]:
     return {item.name: item for item in dataclasses.fields(settings_class)}
 
 

@@ -12,7 +12,6 @@ from modules.settings.naming import lock_table_name, log_bucket_name, state_buck
 from modules.stack import suppress
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class StateBackendSettings:
     project: str
@@ -55,7 +54,21 @@ class _Bucket(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = aws.s3_bucket.S3Bucket(self, "this", bucket=name)
-        bucket_id = self.bucket.id
+        self._private(self.bucket.id)
+        self._encryption(self.bucket.id, kms_key_arn)
+        self._lifecycle(self.bucket.id, noncurrent_days, expire_days)
+        # Grants first: moto's check of log-delivery permissions stops at the first statement whose
+        # principal is "*" (statement order means nothing to IAM).
+        statements = [*extra_statements, deny_insecure_transport(self.bucket.arn)] if tls_only else extra_statements
+        self.policy = None
+        if statements:  # a bucket policy needs at least one statement
+            policy = policy_document(self, "policy_document", *statements)
+            self.policy = aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=policy.json)
+        self.arn: str = self.bucket.arn
+        self.name: str = self.bucket.bucket
+
+    def _private(self, bucket_id: str) -> None:
+        """No public access, no ACLs (the owner owns every object), every version kept."""
         aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
             self,
             "public_access",
@@ -75,8 +88,12 @@ class _Bucket(Construct):
             self,
             "versioning",
             bucket=bucket_id,
-            versioning_configuration=aws.s3_bucket_versioning.S3BucketVersioningVersioningConfiguration(status="Enabled"),
+            versioning_configuration=aws.s3_bucket_versioning.S3BucketVersioningVersioningConfiguration(
+                status="Enabled"
+            ),
         )
+
+    def _encryption(self, bucket_id: str, kms_key_arn: str | None) -> None:
         sse = aws.s3_bucket_server_side_encryption_configuration
         aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
             self,
@@ -91,6 +108,8 @@ class _Bucket(Construct):
                 )
             ],
         )
+
+    def _lifecycle(self, bucket_id: str, noncurrent_days: int, expire_days: int | None) -> None:
         lifecycle = aws.s3_bucket_lifecycle_configuration
         aws.s3_bucket_lifecycle_configuration.S3BucketLifecycleConfiguration(
             self,
@@ -102,10 +121,14 @@ class _Bucket(Construct):
                     status="Enabled",
                     filter=[lifecycle.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                     noncurrent_version_expiration=[
-                        lifecycle.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=noncurrent_days)
+                        lifecycle.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=noncurrent_days
+                        )
                     ],
                     abort_incomplete_multipart_upload=[
-                        lifecycle.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                        lifecycle.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                            days_after_initiation=7
+                        )
                     ],
                     expiration=[lifecycle.S3BucketLifecycleConfigurationRuleExpiration(days=expire_days)]
                     if expire_days
@@ -113,15 +136,6 @@ class _Bucket(Construct):
                 )
             ],
         )
-        # Grants first: moto's check of log-delivery permissions stops at the first statement whose
-        # principal is "*" (statement order means nothing to IAM).
-        statements = [*extra_statements, deny_insecure_transport(self.bucket.arn)] if tls_only else extra_statements
-        self.policy = None
-        if statements:  # a bucket policy needs at least one statement
-            policy = policy_document(self, "policy_document", *statements)
-            self.policy = aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=bucket_id, policy=policy.json)
-        self.arn: str = self.bucket.arn
-        self.name: str = self.bucket.bucket
 
 
 class StateBackend(Construct):
@@ -140,8 +154,25 @@ class StateBackend(Construct):
             account_id=account_id,
             partition=partition,
         )
+        self.logs = self._log_bucket(settings, account_id, partition)
+        log_bucket = self.logs.bucket
+        self.state = self._state_bucket(settings)
+        state_bucket = self.state.bucket
+        aws.s3_bucket_logging.S3BucketLoggingA(
+            self,
+            "logging",
+            bucket=state_bucket.id,
+            target_bucket=log_bucket.id,
+            target_prefix="access/",
+            # S3 checks the log bucket's policy grants delivery when logging is switched on.
+            depends_on=[self.logs.policy],
+        )
+        self.lock_table = self._lock_table(settings.lock_table_name)
+
+    def _log_bucket(self, settings: StateBackendSettings, account_id: str, partition: str) -> _Bucket:
+        """S3 server access logs of the state bucket: SSE-S3, kept ``access_log_days``."""
         state_bucket_arn = f"arn:{partition}:s3:::{settings.bucket_name}"
-        self.logs = _Bucket(
+        logs = _Bucket(
             self,
             "logs",
             name=settings.log_bucket_name,
@@ -162,12 +193,25 @@ class StateBackend(Construct):
                 )
             ],
         )
-        log_bucket = self.logs.bucket
-        suppress(log_bucket, "CKV_AWS_145", "S3 server access logs can only be delivered to a bucket encrypted with SSE-S3 (AES256), not SSE-KMS")
-        suppress(log_bucket, "CKV_AWS_144", "Access logs are an audit trail kept 1 year in one region; a replica doubles cost without protecting state")
-        suppress(log_bucket, "CKV2_AWS_62", "Nothing consumes events of access-log objects; notifications would be noise")
+        log_bucket = logs.bucket
+        suppress(
+            log_bucket,
+            "CKV_AWS_145",
+            "S3 server access logs can only be delivered to a bucket encrypted with SSE-S3 (AES256), not SSE-KMS",
+        )
+        suppress(
+            log_bucket,
+            "CKV_AWS_144",
+            "Access logs are an audit trail kept 1 year in one region; a replica doubles cost without protecting state",
+        )
+        suppress(
+            log_bucket, "CKV2_AWS_62", "Nothing consumes events of access-log objects; notifications would be noise"
+        )
 
-        self.state = _Bucket(
+        return logs
+
+    def _state_bucket(self, settings: StateBackendSettings) -> _Bucket:
+        state = _Bucket(
             self,
             "bucket",
             name=settings.bucket_name,
@@ -177,27 +221,30 @@ class StateBackend(Construct):
             tls_only=settings.deny_insecure_transport,
             extra_statements=[],
         )
-        state_bucket = self.state.bucket
-        aws.s3_bucket_logging.S3BucketLoggingA(
-            self,
-            "logging",
-            bucket=state_bucket.id,
-            target_bucket=log_bucket.id,
-            target_prefix="access/",
-            # S3 checks the log bucket's policy grants delivery when logging is switched on.
-            depends_on=[self.logs.policy],
+        suppress(
+            state.bucket,
+            "CKV_AWS_144",
+            "State is versioned and KMS-encrypted; cross-region replication needs a second region's key and "
+            "bucket for a few KB of state",
         )
-        suppress(state_bucket, "CKV_AWS_144", "State is versioned and KMS-encrypted; cross-region replication needs a second region's key and bucket for a few KB of state")
-        suppress(state_bucket, "CKV2_AWS_62", "Terraform reads and writes state itself; no consumer for S3 event notifications exists")
+        suppress(
+            state.bucket,
+            "CKV2_AWS_62",
+            "Terraform reads and writes state itself; no consumer for S3 event notifications exists",
+        )
+        return state
 
-        self.lock_table = aws.dynamodb_table.DynamodbTable(
+    def _lock_table(self, name: str) -> aws.dynamodb_table.DynamodbTable:
+        return aws.dynamodb_table.DynamodbTable(
             self,
             "lock",
-            name=settings.lock_table_name,
+            name=name,
             billing_mode="PAY_PER_REQUEST",
             hash_key="LockID",
             attribute=[aws.dynamodb_table.DynamodbTableAttribute(name="LockID", type="S")],
-            server_side_encryption=aws.dynamodb_table.DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=self.key.arn),
+            server_side_encryption=aws.dynamodb_table.DynamodbTableServerSideEncryption(
+                enabled=True, kms_key_arn=self.key.arn
+            ),
             point_in_time_recovery=aws.dynamodb_table.DynamodbTablePointInTimeRecovery(enabled=True),
             deletion_protection_enabled=True,
         )

@@ -37,12 +37,19 @@ def _value(conf: Any, *path: str) -> Any:
 
 class _AppRunnerCheck(BaseResourceCheck):
     def __init__(self, name: str, check_id: str) -> None:
-        super().__init__(name=name, id=check_id, categories=[CheckCategories.GENERAL_SECURITY], supported_resources=["aws_apprunner_service"])
+        super().__init__(
+            name=name,
+            id=check_id,
+            categories=[CheckCategories.GENERAL_SECURITY],
+            supported_resources=["aws_apprunner_service"],
+        )
 
 
 class AppRunnerEgressThroughVpc(_AppRunnerCheck):
     def __init__(self) -> None:
-        super().__init__("App Runner service egress goes through a VPC connector (data stores stay private)", "CKV_CERBERUS_1")
+        super().__init__(
+            "App Runner service egress goes through a VPC connector (data stores stay private)", "CKV_CERBERUS_1"
+        )
 
     def scan_resource_conf(self, conf: dict[str, list[Any]]) -> CheckResult:
         egress = ("network_configuration", "egress_configuration")
@@ -76,7 +83,11 @@ class AppRunnerHealthCheck(_AppRunnerCheck):
     def scan_resource_conf(self, conf: dict[str, list[Any]]) -> CheckResult:
         protocol = _value(conf, "health_check_configuration", "protocol")
         path = _value(conf, "health_check_configuration", "path")
-        return CheckResult.PASSED if protocol == "HTTP" and isinstance(path, str) and path.startswith("/") else CheckResult.FAILED
+        return (
+            CheckResult.PASSED
+            if protocol == "HTTP" and isinstance(path, str) and path.startswith("/")
+            else CheckResult.FAILED
+        )
 
 
 class AppRunnerNoPlainSecrets(_AppRunnerCheck):
@@ -85,8 +96,13 @@ class AppRunnerNoPlainSecrets(_AppRunnerCheck):
 
     def scan_resource_conf(self, conf: dict[str, list[Any]]) -> CheckResult:
         image = ("source_configuration", "image_repository", "image_configuration", "runtime_environment_variables")
-        code = ("source_configuration", "code_repository", "code_configuration", "code_configuration_values",
-                "runtime_environment_variables")
+        code = (
+            "source_configuration",
+            "code_repository",
+            "code_configuration",
+            "code_configuration_values",
+            "runtime_environment_variables",
+        )
         for path in (image, code):
             variables = _value(conf, *path) or {}
             if isinstance(variables, dict) and any(SECRET_LOOKING.fullmatch(name) for name in variables):
