@@ -97,9 +97,9 @@ def addresses(document: dict) -> set[str]:
 
 
 def test_no_resource_address_moves_without_a_moved_block(stack_json: Callable[[str], dict]) -> None:
-    """tests/fixtures/addresses.json records every address of the shipped stacks before the redesign. A resource whose address
-    changes is destroyed and created again (prod's database included) unless a moved block says where
-    it went."""
+    """tests/fixtures/addresses.json records every address of the shipped stacks before the redesign.
+    A resource whose address changes is destroyed and created again (prod's database included) unless
+    a moved block says where it went."""
     recorded = json.loads((ROOT / "tests" / "fixtures" / "addresses.json").read_text(encoding="utf-8"))
     for stack, before in recorded.items():
         document = stack_json(stack)
