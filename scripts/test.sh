@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Runs the whole test suite, slow tests included (terraform validate, checkov, the cdktf CLI, a local
-# AWS on 127.0.0.1). Extra arguments go to pytest, e.g. ./scripts/test.sh -m "not slow" -x
+# Runs the code checks (ruff lint and format, mypy; configured in pyproject.toml), then the whole test
+# suite, slow tests included (terraform validate, checkov, the cdktf CLI, a local AWS on 127.0.0.1).
+# Extra arguments go to pytest, e.g. ./scripts/test.sh -m "not slow" -x
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-case "${1:-}" in -h|--help) sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 ensure_python
 ensure_cdktf_cli
 ensure_terraform
 cd "$ROOT"
+say "ruff check, ruff format --check, mypy"
+"$ROOT/.venv/bin/ruff" check --quiet . || die "ruff found problems (ruff check --fix fixes some)"
+"$ROOT/.venv/bin/ruff" format --check --quiet . || die "code is not formatted: run .venv/bin/ruff format"
+"$ROOT/.venv/bin/mypy" >&2 || die "mypy found problems"
 exec "$PY" -m pytest "$@"
