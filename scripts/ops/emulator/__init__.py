@@ -1,0 +1,25 @@
+"""The project's local AWS: moto's server plus what our stacks need that moto lacks.
+
+    python -m scripts.ops.emulator [--host 127.0.0.1] [--port N]
+
+prints `LOCAL_AWS_ENDPOINT=http://127.0.0.1:N` first once it answers, and serves until SIGTERM/SIGINT.
+
+Added, in moto's backend/response pattern (methods on moto's backend and response classes):
+- ElastiCache: Create/Describe/Modify/DeleteUserGroup, ModifyUser, cache parameter groups
+  (Create/Describe/Modify/Reset/Delete, DescribeCacheParameters), replication groups whose member
+  clusters report what the group was given; CreateUser's valkey and IAM rules;
+- Budgets: DescribeSubscribersForNotification, Create/Update/DeleteSubscriber;
+- Backup: Create/Get/Delete/ListBackupSelection(s), StartBackupJob (a completed recovery point),
+  ListRecoveryPointsByBackupVault, DeleteRecoveryPoint; DeleteBackupVault refuses a vault holding
+  recovery points, DeleteBackupPlan one with selections;
+- test hooks: POST /_emulator/set-engine-version and /_emulator/recovery-point (see hooks.py).
+
+Nothing here imports cdktf, jsii or the provider bindings.
+"""
+
+from __future__ import annotations
+
+from scripts.ops.emulator.additions import install
+from scripts.ops.emulator.server import serve
+
+__all__ = ["install", "serve"]

@@ -1,0 +1,5 @@
+import sys
+
+from scripts.ops.emulator.server import main
+
+sys.exit(main())

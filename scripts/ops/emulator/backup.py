@@ -1,0 +1,180 @@
+"""Backup additions: backup selections, recovery points (StartBackupJob creates one, as a finished job
+would), and AWS's rule that a vault holding recovery points cannot be deleted."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from moto.backup import urls
+from moto.backup.exceptions import InvalidRequestException, ResourceNotFoundException
+from moto.backup.models import BackupBackend
+from moto.backup.responses import BackupResponse
+from moto.core.utils import unix_time
+from moto.moto_api._internal import mock_random
+from moto.utilities.utils import get_partition
+
+VAULT_NOT_EMPTY = "Backup vault cannot be deleted because it contains recovery points."
+PLAN_HAS_SELECTIONS = "Related backup plan selections must be deleted prior to backup plan deletion."
+URL_PATHS = {
+    "{0}/backup/plans/(?P<plan>[^/]+)/selections/$": BackupResponse.dispatch,
+    "{0}/backup/plans/(?P<plan>[^/]+)/selections/(?P<selection>[^/]+)$": BackupResponse.dispatch,
+    "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$": BackupResponse.dispatch,
+    "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/(?P<arn>.+)$": BackupResponse.dispatch,
+    "{0}/backup-jobs$": BackupResponse.dispatch,
+}
+
+
+class BackupAdditionsBackend:
+    @property
+    def selections(self: Any) -> dict[str, dict[str, Any]]:
+        return self.__dict__.setdefault("_selections", {})
+
+    @property
+    def recovery_points(self: Any) -> dict[str, dict[str, Any]]:
+        return self.__dict__.setdefault("_recovery_points", {})
+
+    def create_backup_selection(self: Any, plan_id: str, selection: dict[str, Any], request_id: str | None) -> dict:
+        if plan_id not in self.plans or self.plans[plan_id].deletion_date is not None:
+            raise ResourceNotFoundException(f"Backup plan {plan_id} not found")
+        record = {
+            "SelectionId": str(mock_random.uuid4()),
+            "BackupPlanId": plan_id,
+            "BackupSelection": selection,
+            "CreationDate": unix_time(),
+            "CreatorRequestId": request_id,
+        }
+        self.selections[record["SelectionId"]] = record
+        return record
+
+    def get_backup_selection(self: Any, plan_id: str, selection_id: str) -> dict[str, Any]:
+        record = self.selections.get(selection_id)
+        if record is None or record["BackupPlanId"] != plan_id:
+            raise ResourceNotFoundException(f"Backup selection {selection_id} not found in plan {plan_id}")
+        return record
+
+    def delete_backup_selection(self: Any, plan_id: str, selection_id: str) -> None:
+        self.get_backup_selection(plan_id, selection_id)
+        del self.selections[selection_id]
+
+    def list_backup_selections(self: Any, plan_id: str) -> list[dict[str, Any]]:
+        return [r for r in self.selections.values() if r["BackupPlanId"] == plan_id]
+
+    def add_recovery_point(self: Any, vault_name: str, resource_arn: str, iam_role_arn: str | None = None) -> dict:
+        vault = self.describe_backup_vault(vault_name)
+        prefix = f"arn:{get_partition(self.region_name)}:backup:{self.region_name}:{self.account_id}"
+        arn = f"{prefix}:recovery-point:{mock_random.uuid4()}"
+        point = {
+            "RecoveryPointArn": arn,
+            "BackupVaultName": vault_name,
+            "BackupVaultArn": vault.backup_vault_arn,
+            "ResourceArn": resource_arn,
+            "IamRoleArn": iam_role_arn,
+            "Status": "COMPLETED",
+            "CreationDate": unix_time(),
+            "CompletionDate": unix_time(),
+            "EncryptionKeyArn": vault.encryption_key_arn,
+            "IsEncrypted": bool(vault.encryption_key_arn),
+        }
+        self.recovery_points[arn] = point
+        vault.num_of_recovery_points += 1
+        return point
+
+    def delete_recovery_point(self: Any, vault_name: str, arn: str) -> None:
+        point = self.recovery_points.get(arn)
+        if point is None or point["BackupVaultName"] != vault_name:
+            raise ResourceNotFoundException(f"Recovery point {arn} not found in vault {vault_name}")
+        del self.recovery_points[arn]
+        self.vaults[vault_name].num_of_recovery_points -= 1
+
+
+class BackupAdditionsResponse:
+    def _body(self: Any) -> dict[str, Any]:
+        return json.loads(self.body) if self.body else {}
+
+    def _segment(self: Any, after: str) -> str:
+        parts = self.path.rstrip("/").split("/")
+        return unquote(parts[parts.index(after) + 1])
+
+    def create_backup_selection(self: Any) -> str:
+        body = self._body()
+        record = self.backup_backend.create_backup_selection(
+            self._segment("plans"), body.get("BackupSelection", {}), body.get("CreatorRequestId")
+        )
+        return json.dumps({key: record[key] for key in ("SelectionId", "BackupPlanId", "CreationDate")})
+
+    def get_backup_selection(self: Any) -> str:
+        record = self.backup_backend.get_backup_selection(self._segment("plans"), self._segment("selections"))
+        return json.dumps(record)
+
+    def delete_backup_selection(self: Any) -> str:
+        self.backup_backend.delete_backup_selection(self._segment("plans"), self._segment("selections"))
+        return "{}"
+
+    def list_backup_selections(self: Any) -> str:
+        records = self.backup_backend.list_backup_selections(self._segment("plans"))
+        listed = [
+            {**{k: v for k, v in r.items() if k != "BackupSelection"}, **_selection_summary(r["BackupSelection"])}
+            for r in records
+        ]
+        return json.dumps({"BackupSelectionsList": listed})
+
+    def start_backup_job(self: Any) -> str:
+        body = self._body()
+        point = self.backup_backend.add_recovery_point(
+            body.get("BackupVaultName"), body.get("ResourceArn"), body.get("IamRoleArn")
+        )
+        job = {"BackupJobId": str(mock_random.uuid4()), "RecoveryPointArn": point["RecoveryPointArn"]}
+        return json.dumps({**job, "CreationDate": point["CreationDate"], "IsParent": False})
+
+    def list_recovery_points_by_backup_vault(self: Any) -> str:
+        vault_name = self._segment("backup-vaults")
+        self.backup_backend.describe_backup_vault(vault_name)
+        points = [p for p in self.backup_backend.recovery_points.values() if p["BackupVaultName"] == vault_name]
+        return json.dumps({"RecoveryPoints": points})
+
+    def delete_recovery_point(self: Any) -> str:
+        arn = unquote(self.path.split("/recovery-points/", 1)[1])
+        self.backup_backend.delete_recovery_point(self._segment("backup-vaults"), arn)
+        return "{}"
+
+
+def _selection_summary(selection: dict[str, Any]) -> dict[str, Any]:
+    return {"SelectionName": selection.get("SelectionName"), "IamRoleArn": selection.get("IamRoleArn")}
+
+
+def refuse_non_empty_vault(original: Any) -> Any:
+    @functools.wraps(original)
+    def delete_backup_vault(self: Any, backup_vault_name: str) -> None:
+        if any(p["BackupVaultName"] == backup_vault_name for p in self.recovery_points.values()):
+            raise InvalidRequestException(VAULT_NOT_EMPTY)
+        original(self, backup_vault_name)
+
+    return delete_backup_vault
+
+
+def refuse_plan_with_selections(original: Any) -> Any:
+    @functools.wraps(original)
+    def delete_backup_plan(self: Any, backup_plan_id: str) -> Any:
+        if self.list_backup_selections(backup_plan_id):
+            raise InvalidRequestException(PLAN_HAS_SELECTIONS)
+        return original(self, backup_plan_id)
+
+    return delete_backup_plan
+
+
+def install() -> None:
+    for name, member in vars(BackupAdditionsBackend).items():
+        if not name.startswith("__"):
+            setattr(BackupBackend, name, member)
+    for name, member in vars(BackupAdditionsResponse).items():
+        if not name.startswith("__"):
+            setattr(BackupResponse, name, member)
+    BackupBackend.delete_backup_vault = refuse_non_empty_vault(BackupBackend.delete_backup_vault)
+    BackupBackend.delete_backup_plan = refuse_plan_with_selections(BackupBackend.delete_backup_plan)
+    # Flask paths: no "/?" (moto drops only "$"); a rule ending in "/" matches with or without the slash.
+    merged = {**URL_PATHS, **urls.url_paths}
+    urls.url_paths.clear()
+    urls.url_paths.update(merged)
