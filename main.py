@@ -67,7 +67,7 @@ def main() -> int:
             f"{len(error.problems)} problem(s) in the environment files; {outdir} was left as it was.", file=sys.stderr
         )
         return 2
-    for warning in (line for stack in stacks if isinstance(stack, EnvironmentStack) for line in stack.config.warnings):
+    for warning in (line for stack in stacks for line in stack.warnings):
         print(f"warning: {warning}", file=sys.stderr)
     names = ", ".join(stack.node.id for stack in stacks)
     print(f"synthesized {names} into {os.path.relpath(outdir)} in {time.monotonic() - STARTED:.1f} s")

@@ -29,6 +29,7 @@ class EnvironmentStack(Stack):
         env = config.environment
         super().__init__(scope, env.name, local_endpoint=local_endpoint)
         self.config = config
+        self.warnings.extend(config.warnings)
         self._backend()
         self.aws_provider(
             region=env.region,

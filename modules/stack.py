@@ -44,6 +44,7 @@ class Stack(TerraformStack):
     def __init__(self, scope: Construct, stack_id: str, *, local_endpoint: str | None = None) -> None:
         super().__init__(scope, stack_id)
         self.local_endpoint = local_endpoint
+        self.warnings: list[str] = []  # printed by synthesis: worth reading, not worth stopping for
         self._suppressions: list[tuple[TerraformResource, str, str]] = []
 
     def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:

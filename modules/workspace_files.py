@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from modules.settings.cost import idle_cost
+from modules.settings.cost import budget_warning, count, idle_cost, total
 from modules.settings.loader import SECTIONS
 from modules.settings.schema import describe
 from modules.stack import Stack
@@ -79,8 +79,10 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
         for name, spec in sorted(document.get("variable", {}).items())
     ]
     config = getattr(stack, "config", None)
-    alarms = len(document.get("resource", {}).get("aws_cloudwatch_metric_alarm", {}))
-    cost = idle_cost(config, alarms) if config else []
+    cost = idle_cost(config, count(document)) if config else []
+    warning = budget_warning(config, cost) if config else None
+    if warning:
+        stack.warnings.append(warning)
     context = {
         "stack": stack.node.id,
         "source": f"environments/{config.source.name}" if config else None,
@@ -89,7 +91,7 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
         "resource_counts": sorted((kind, len(blocks)) for kind, blocks in document.get("resource", {}).items()),
         "settings": _settings(config) if config else [],
         "cost": cost,
-        "cost_total": round(sum(line.usd for line in cost), 2),
+        "cost_total": total(cost),
         "budget": config.budget.monthly_usd if config else None,
         "outputs": sorted((name, spec.get("description", "")) for name, spec in document.get("output", {}).items()),
         "suppressions": stack.suppressions,

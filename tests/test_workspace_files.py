@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from modules.settings import load_environments
-from modules.settings.cost import idle_cost
-from tests.conftest import ENVIRONMENTS
+from modules.settings.cost import budget_warning, count, idle_cost, total
+from tests.config_helpers import set_key
+from tests.conftest import ENVIRONMENTS, ROOT
 
 
 def test_backend_hcl_matches_the_synthesized_backend(outdir: Path, stack_json) -> None:
@@ -38,12 +43,57 @@ def test_workspace_readme_lists_resources_outputs_suppressions_and_how_to_run(ou
     assert "| `database.min_acu` | `0` |" in readme
 
 
-def test_idle_cost_follows_the_settings_and_flags_a_budget_it_exceeds(outdir: Path) -> None:
+def test_idle_cost_follows_the_settings_and_counts_what_the_stack_holds(outdir: Path, stack_json) -> None:
     configs = {config.name: config for config in load_environments(ENVIRONMENTS)}
-    stage = {line.item: line.usd for line in idle_cost(configs["stage"], alarms=16)}
-    prod = {line.item: line.usd for line in idle_cost(configs["prod"], alarms=20)}
-    assert stage["Aurora Serverless v2"] == 0  # paused when idle
-    assert round(prod["Aurora Serverless v2"], 2) == 87.60  # 2 instances x 0.5 ACU x 730 h x 0.12
-    assert round(stage["ElastiCache Valkey"], 2) == 9.34 and round(prod["ElastiCache Valkey"], 2) == 37.38
-    readme = (outdir / "stacks" / "prod" / "README.md").read_text()
-    assert "**the idle cost alone exceeds it**" in readme
+    stage = {line.item: line for line in idle_cost(configs["stage"], count(stack_json("stage")))}
+    prod = {line.item: line for line in idle_cost(configs["prod"], count(stack_json("prod")))}
+    # Stage's min_acu is 0, but the service's connection pool keeps the cluster awake: 0.5 ACU.
+    assert (
+        round(stage["Aurora Serverless v2"].usd, 2) == 43.80 and "never paused" in stage["Aurora Serverless v2"].basis
+    )
+    assert round(prod["Aurora Serverless v2"].usd, 2) == 87.60  # 2 instances x 0.5 ACU x 730 h x 0.12
+    assert round(stage["ElastiCache Valkey"].usd, 2) == 9.34 and round(prod["ElastiCache Valkey"].usd, 2) == 37.38
+    alarms = len(stack_json("prod")["resource"]["aws_cloudwatch_metric_alarm"])
+    assert prod["CloudWatch alarms"].usd == round(alarms * 0.10, 2)
+    # The RDS-managed master secret is billed like the stack's own.
+    secrets = len(stack_json("prod")["resource"]["aws_secretsmanager_secret"]) + 1
+    assert prod["Secrets Manager"].basis.startswith(f"{secrets} secrets")
+    assert {"Aurora and AWS Backup backups", "CloudWatch Logs"} <= set(prod)  # per-GB lines, 0 in the total
+
+
+def test_shipped_budgets_cover_their_idle_cost(outdir: Path, stack_json) -> None:
+    for config in load_environments(ENVIRONMENTS):
+        lines = idle_cost(config, count(stack_json(config.name)))
+        assert budget_warning(config, lines) is None
+        assert config.budget.monthly_usd >= 1.2 * total(lines), config.name  # headroom for real use
+        readme = (outdir / "stacks" / config.name / "README.md").read_text()
+        assert "**the idle cost alone exceeds it**" not in readme
+
+
+def test_a_budget_below_the_idle_cost_warns_naming_the_file_budget_and_estimate(
+    environments: Path, tmp_path: Path
+) -> None:
+    set_key(environments / "prod.toml", "budget", "monthly_usd", "25")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        env={**os.environ, "ENVIRONMENTS_DIR": str(environments), "CDKTF_OUTDIR": str(tmp_path / "out")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1
+    assert re.fullmatch(
+        r"warning: environments/prod.toml: budget.monthly_usd = 25 is below the idle estimate of \d+\.\d\d "
+        r"USD/month: its alerts would fire every month",
+        warnings[0],
+    )
+    assert "**the idle cost alone exceeds it**" in (tmp_path / "out" / "stacks" / "prod" / "README.md").read_text()
+
+
+def test_another_region_says_the_prices_are_us_east_1s(stack_json) -> None:
+    config = {config.name: config for config in load_environments(ENVIRONMENTS)}["stage"]
+    moved = dataclasses.replace(config, environment=dataclasses.replace(config.environment, region="eu-west-1"))
+    lines = {line.item: line.basis for line in idle_cost(moved, count(stack_json("stage")))}
+    assert lines["Region"] == "prices above are us-east-1's; eu-west-1 differs"

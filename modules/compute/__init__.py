@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from modules.framework import Construct
 from modules.network.firewall import Connections, security_group
+from modules.settings.naming import GENERAL, resource_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +50,7 @@ class AppFirewall(Construct):
         self.connections: Connections = security_group(
             self,
             label="app",
-            name=f"{name_prefix}-app",
+            name=resource_name(name_prefix, "app", GENERAL),
             description=f"{name_prefix}: App Runner VPC connector (egress to Aurora, Valkey, AWS APIs)",
             vpc_id=vpc_id,
             port=None,

@@ -6,6 +6,7 @@ from modules.framework import Construct, Fn, aws
 from modules.network.firewall import Connections, security_group
 from modules.security.iam import service_role
 from modules.settings.database import AuroraSettings
+from modules.settings.naming import GENERAL, IAM_ROLE, RDS_IDENTIFIER, RDS_SNAPSHOT, resource_name
 
 PORT = 5432
 # Billed RDS Extended Support starts silently when a major version reaches its end of standard
@@ -35,11 +36,11 @@ class AuroraServerless(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
-        self.identifier: str = f"{name_prefix}-aurora-cluster"
+        self.identifier: str = resource_name(name_prefix, "aurora-cluster", RDS_IDENTIFIER)
         self.connections: Connections = security_group(
             self,
             label="aurora",
-            name=f"{name_prefix}-aurora",
+            name=resource_name(name_prefix, "aurora", GENERAL),
             description=f"{name_prefix}: Aurora PostgreSQL, reachable only from the app group",
             vpc_id=vpc_id,
             port=PORT,
@@ -47,7 +48,7 @@ class AuroraServerless(Construct):
         subnet_group = aws.db_subnet_group.DbSubnetGroup(
             self,
             "subnets",
-            name=f"{name_prefix}-aurora",
+            name=resource_name(name_prefix, "aurora", GENERAL),
             subnet_ids=subnet_ids,
             description=f"{name_prefix}: Aurora across the default subnets",
         )
@@ -86,7 +87,7 @@ class AuroraServerless(Construct):
         return parameters.RdsClusterParameterGroup(
             self,
             "parameters",
-            name=f"{name_prefix}-aurora-postgresql{major}",
+            name=resource_name(name_prefix, f"aurora-postgresql{major}", GENERAL),
             family=f"aurora-postgresql{major}",
             description=f"{name_prefix}: TLS only, DDL and slow statements logged",
             parameter=[
@@ -98,7 +99,7 @@ class AuroraServerless(Construct):
         role = service_role(
             self,
             "monitoring_role",
-            name=f"{name_prefix}-aurora-monitoring",
+            name=resource_name(name_prefix, "aurora-monitoring", IAM_ROLE),
             service="monitoring.rds.amazonaws.com",
             description="Enhanced monitoring of the Aurora instances",
         )
@@ -144,7 +145,7 @@ class AuroraServerless(Construct):
             preferred_backup_window=settings.backup_window,
             preferred_maintenance_window=settings.maintenance_window,
             skip_final_snapshot=False,
-            final_snapshot_identifier=f"{self.identifier}-final",
+            final_snapshot_identifier=resource_name(self.identifier, "final", RDS_SNAPSHOT),
             db_subnet_group_name=subnet_group.name,
             db_cluster_parameter_group_name=parameter_group.name,
             vpc_security_group_ids=[self.connections.security_group_id],
@@ -178,7 +179,7 @@ class AuroraServerless(Construct):
             aws.rds_cluster_instance.RdsClusterInstance(
                 self,
                 f"instance_{index + 1}",
-                identifier=f"{name_prefix}-aurora-instance-{index + 1}",
+                identifier=resource_name(name_prefix, f"aurora-instance-{index + 1}", RDS_IDENTIFIER),
                 cluster_identifier=self.cluster.id,
                 instance_class="db.serverless",
                 engine=self.cluster.engine,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from modules.framework import Construct, aws
 from modules.security.iam import service_role
+from modules.settings.naming import BACKUP_NAME, IAM_ROLE, resource_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,13 +36,13 @@ class DatabaseBackup(Construct):
         self.vault = aws.backup_vault.BackupVault(
             self,
             "vault",
-            name=f"{prefix}-backup",
+            name=resource_name(prefix, "backup", BACKUP_NAME),
             kms_key_arn=kms_key_arn,
         )
         plan = aws.backup_plan.BackupPlan(
             self,
             "plan",
-            name=f"{prefix}-daily",
+            name=resource_name(prefix, "daily", BACKUP_NAME),
             rule=[
                 aws.backup_plan.BackupPlanRule(
                     rule_name="daily",
@@ -56,7 +57,7 @@ class DatabaseBackup(Construct):
         role = service_role(
             self,
             "role",
-            name=f"{prefix}-backup",
+            name=resource_name(prefix, "backup", IAM_ROLE),
             service="backup.amazonaws.com",
             description="AWS Backup takes and restores the database's recovery points",
         )
@@ -70,7 +71,7 @@ class DatabaseBackup(Construct):
         aws.backup_selection.BackupSelection(
             self,
             "selection",
-            name=f"{prefix}-database",
+            name=resource_name(prefix, "database", BACKUP_NAME),
             plan_id=plan.id,
             iam_role_arn=role.arn,
             resources=resource_arns,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from modules.framework import Construct, aws
 from modules.settings.alarms import AlarmSettings
+from modules.settings.naming import GENERAL, resource_name
 
 PERIOD_SECONDS = 300
 BYTES_PER_MB = 1024**2
@@ -175,7 +176,7 @@ class ServiceAlarms(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = aws.sns_topic.SnsTopic(
-            self, "topic", name=f"{targets.name_prefix}-alarms", kms_master_key_id=kms_key_arn
+            self, "topic", name=resource_name(targets.name_prefix, "alarms", GENERAL), kms_master_key_id=kms_key_arn
         )
         for index, email in enumerate(emails):
             aws.sns_topic_subscription.SnsTopicSubscription(
@@ -200,7 +201,7 @@ class ServiceAlarms(Construct):
         return aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm(
             self,
             f"{alarm.alarm_id}_{level}",
-            alarm_name=f"{name_prefix}-{alarm.alarm_id.replace('_', '-')}-{level}",
+            alarm_name=resource_name(name_prefix, f"{alarm.alarm_id.replace('_', '-')}-{level}", GENERAL),
             alarm_description=(
                 f"{level}: {alarm.metric} ({alarm.statistic}) {sign} {threshold:g} {alarm.unit} over 5 minutes"
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from modules.framework import Construct, aws
 from modules.settings.budget import BudgetSettings
+from modules.settings.naming import BUDGET_NAME, resource_name
 
 
 class CostBudget(Construct):
@@ -27,7 +28,7 @@ class CostBudget(Construct):
         self.budget = budget.BudgetsBudget(
             self,
             "this",
-            name=f"{name_prefix}-monthly",
+            name=resource_name(name_prefix, "monthly", BUDGET_NAME),
             budget_type="COST",
             limit_amount=f"{settings.monthly_usd:.2f}",
             limit_unit="USD",

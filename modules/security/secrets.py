@@ -9,6 +9,7 @@ in the synthesized JSON nor in the Terraform state. Bump ``SECRET_KEY_VERSION`` 
 from __future__ import annotations
 
 from modules.framework import Construct, TerraformStack, aws
+from modules.settings.naming import GENERAL, fit
 from modules.stack import suppress
 
 
@@ -33,7 +34,7 @@ class AppSecrets(Construct):
         self.secret_key = aws.secretsmanager_secret.SecretsmanagerSecret(
             self,
             "secret_key",
-            name=f"{name_prefix}/app/secret-key",
+            name=fit(f"{name_prefix}/app/secret-key", GENERAL),
             description=f"{name_prefix}: SECRET_KEY, the application's JWT signing key",
             kms_key_id=kms_key_arn,
         )

@@ -1,20 +1,26 @@
-"""Idle monthly cost of an environment, from its settings: what it costs while nobody uses it.
+"""Idle monthly cost of an environment: what it costs while nobody uses it.
 
-List prices of us-east-1 (on-demand, standard storage), rounded; other regions differ by a few
-percent. Usage (requests, ACU above the minimum, storage, data transfer) comes on top.
+List prices of us-east-1 (on-demand, standard storage), rounded, checked against AWS's price pages on
+the day they were written; in another region the estimate says so (prices differ by a few percent to
+a third). Usage (requests, ACU above the minimum, data transfer) comes on top, and so does storage,
+which is shown per GB because its size is the data's, not the settings'.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from modules.settings.loader import EnvironmentConfig
 
+PRICE_REGION = "us-east-1"
 HOURS_PER_MONTH = 730
 APP_RUNNER_GB_HOUR = 0.007  # provisioned (idle) instance memory
 AURORA_ACU_HOUR = 0.12  # Serverless v2, Aurora Standard
+# While not paused, a Serverless v2 instance runs at 0.5 ACU at least, whatever min_acu says.
+AURORA_LOWEST_ACTIVE_ACU = 0.5
 VALKEY_NODE_HOUR = {  # ElastiCache for Valkey, 20 % below Redis OSS
     "cache.t4g.micro": 0.0128,
     "cache.t4g.small": 0.0256,
@@ -26,6 +32,13 @@ VALKEY_NODE_HOUR = {  # ElastiCache for Valkey, 20 % below Redis OSS
 KMS_KEY_MONTH = 1.00
 SECRET_MONTH = 0.40
 ALARM_MONTH = 0.10
+# Billed per GB stored: shown with their price, counted as 0 in the total.
+PER_GB_MONTH = (
+    ("Aurora storage", "$0.10 per GB-month of data (Aurora Standard), plus $0.20 per million I/Os"),
+    ("Aurora and AWS Backup backups", "$0.021 per GB-month beyond the free retention copy"),
+    ("ECR images", "$0.10 per GB-month of images kept (lifecycle: 30 tagged, untagged 7 days)"),
+    ("CloudWatch Logs", "$0.50 per GB ingested, $0.03 per GB-month kept (retention: log_retention_days)"),
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +48,32 @@ class CostLine:
     usd: float
 
 
-def idle_cost(config: EnvironmentConfig, alarms: int) -> list[CostLine]:
-    """``alarms``: how many CloudWatch alarms the stack has."""
-    app, database, cache = config.app, config.database, config.cache
+@dataclass(frozen=True)
+class Counted:
+    """What the synthesized stack holds that is billed per item (counted there, not guessed here)."""
+
+    alarms: int
+    secrets: int  # Secrets Manager secrets, the RDS-managed master secret included
+    keys: int = 1
+
+
+def count(document: Mapping[str, Any]) -> Counted:
+    """Counts what a synthesized stack (its Terraform JSON) holds that is billed per item."""
+    resources = document.get("resource", {})
+    managed_secrets = [
+        cluster
+        for cluster in resources.get("aws_rds_cluster", {}).values()
+        if cluster.get("manage_master_user_password")
+    ]
+    return Counted(
+        alarms=len(resources.get("aws_cloudwatch_metric_alarm", {})),
+        secrets=len(resources.get("aws_secretsmanager_secret", {})) + len(managed_secrets),
+        keys=len(resources.get("aws_kms_key", {})),
+    )
+
+
+def idle_cost(config: EnvironmentConfig, counted: Counted) -> list[CostLine]:
+    app, cache = config.app, config.cache
     memory_gb = app.memory / 1024
     lines = [
         CostLine(
@@ -45,31 +81,55 @@ def idle_cost(config: EnvironmentConfig, alarms: int) -> list[CostLine]:
             f"{app.min_instances} provisioned instance(s) x {memory_gb:g} GB x ${APP_RUNNER_GB_HOUR}/GB-hour",
             app.min_instances * memory_gb * APP_RUNNER_GB_HOUR * HOURS_PER_MONTH,
         ),
-        CostLine(
-            "Aurora Serverless v2",
-            "paused when idle (storage only)"
-            if database.pauses
-            else f"{database.instances} instance(s) x {database.min_acu:g} ACU minimum x ${AURORA_ACU_HOUR}/ACU-hour",
-            0.0 if database.pauses else database.instances * database.min_acu * AURORA_ACU_HOUR * HOURS_PER_MONTH,
-        ),
+        _aurora(config),
+        _valkey(cache.node_type, 1 + cache.replicas),
+        CostLine("KMS", f"{counted.keys} key(s) x ${KMS_KEY_MONTH:.2f}", counted.keys * KMS_KEY_MONTH),
+        CostLine("Secrets Manager", f"{counted.secrets} secrets x ${SECRET_MONTH:.2f}", counted.secrets * SECRET_MONTH),
+        CostLine("CloudWatch alarms", f"{counted.alarms} alarms x ${ALARM_MONTH:.2f}", counted.alarms * ALARM_MONTH),
     ]
-    node_hour = VALKEY_NODE_HOUR.get(cache.node_type)
-    nodes = 1 + cache.replicas
-    if node_hour is not None:
-        lines.append(
-            CostLine(
-                "ElastiCache Valkey",
-                f"{nodes} x {cache.node_type} x ${node_hour}/hour",
-                nodes * node_hour * HOURS_PER_MONTH,
-            )
-        )
-    else:
-        lines.append(
-            CostLine("ElastiCache Valkey", f"{nodes} x {cache.node_type}: see the ElastiCache price list", 0.0)
-        )
-    lines += [
-        CostLine("KMS", f"1 key x ${KMS_KEY_MONTH:.2f}", KMS_KEY_MONTH),
-        CostLine("Secrets Manager", f"2 secrets x ${SECRET_MONTH:.2f}", 2 * SECRET_MONTH),
-        CostLine("CloudWatch alarms", f"{alarms} alarms x ${ALARM_MONTH:.2f}", alarms * ALARM_MONTH),
-    ]
+    lines += [CostLine(item, basis, 0.0) for item, basis in PER_GB_MONTH]
+    if config.environment.region != PRICE_REGION:
+        lines.append(CostLine("Region", f"prices above are {PRICE_REGION}'s; {config.environment.region} differs", 0.0))
     return lines
+
+
+def _aurora(config: EnvironmentConfig) -> CostLine:
+    database = config.database
+    if database.pauses:
+        # The service keeps a pool of DATABASE_POOL_SIZE connections open and Aurora pauses only when
+        # no connection is open for auto_pause_seconds: with the service running it never pauses.
+        return CostLine(
+            "Aurora Serverless v2",
+            f"min_acu = 0, but never paused while the service holds its connection pool: {database.instances} "
+            f"instance(s) x {AURORA_LOWEST_ACTIVE_ACU:g} ACU x ${AURORA_ACU_HOUR}/ACU-hour",
+            database.instances * AURORA_LOWEST_ACTIVE_ACU * AURORA_ACU_HOUR * HOURS_PER_MONTH,
+        )
+    return CostLine(
+        "Aurora Serverless v2",
+        f"{database.instances} instance(s) x {database.min_acu:g} ACU minimum x ${AURORA_ACU_HOUR}/ACU-hour",
+        database.instances * database.min_acu * AURORA_ACU_HOUR * HOURS_PER_MONTH,
+    )
+
+
+def _valkey(node_type: str, nodes: int) -> CostLine:
+    node_hour = VALKEY_NODE_HOUR.get(node_type)
+    if node_hour is None:
+        return CostLine("ElastiCache Valkey", f"{nodes} x {node_type}: see the ElastiCache price list", 0.0)
+    return CostLine(
+        "ElastiCache Valkey", f"{nodes} x {node_type} x ${node_hour}/hour", nodes * node_hour * HOURS_PER_MONTH
+    )
+
+
+def total(lines: list[CostLine]) -> float:
+    return round(sum(line.usd for line in lines), 2)
+
+
+def budget_warning(config: EnvironmentConfig, lines: list[CostLine]) -> str | None:
+    """A budget below the environment's own idle cost fires every month: a mistake worth a warning."""
+    idle = total(lines)
+    if config.budget.monthly_usd >= idle:
+        return None
+    return (
+        f"{config.source.parent.name}/{config.source.name}: budget.monthly_usd = {config.budget.monthly_usd:g} "
+        f"is below the idle estimate of {idle:.2f} USD/month: its alerts would fire every month"
+    )
