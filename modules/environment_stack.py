@@ -75,7 +75,10 @@ class EnvironmentStack(Stack):
             service_statements=[
                 logs_statement(env.region, self.account_id, self.partition),
                 service_use_statement(
-                    "CloudWatchAlarmsPublishToTheEncryptedTopic", "cloudwatch.amazonaws.com", self.account_id
+                    "CloudWatchAlarmsPublishToTheEncryptedTopic",
+                    "cloudwatch.amazonaws.com",
+                    self.account_id,
+                    via_service=f"sns.{env.region}.amazonaws.com",
                 ),
             ],
         )
@@ -167,7 +170,7 @@ class EnvironmentStack(Stack):
                 apprunner_service_name=self.service.service_name,
                 apprunner_service_id=self.service.service_id,
                 aurora_cluster_id=self.database.identifier,
-                aurora_max_acu=config.database.max_acu,
+                aurora_capacity=(config.database.min_acu, config.database.max_acu),
                 valkey_node_ids=self.cache.node_ids,
             ),
             emails=config.alerts.emails,
@@ -185,7 +188,7 @@ class EnvironmentStack(Stack):
             "DATABASE_READER_HOST": self.database.reader_endpoint,
             "DATABASE_PORT": str(self.database.port),
             "DATABASE_NAME": self.database.database_name,
-            "DATABASE_SSLMODE": "require",
+            "DATABASE_SSLMODE": config.app.database_sslmode,
             "REDIS_HOST": self.cache.primary_endpoint,
             "REDIS_PORT": str(self.cache.port),
             "REDIS_USERNAME": self.cache.user_name,
@@ -211,6 +214,8 @@ class EnvironmentStack(Stack):
             cache_connect_arns=(self.cache.arn, self.cache.user_arn),
             subnet_ids=self.network.subnet_ids,
             security_group_id=self.app_firewall.connections.security_group_id,
+            region=config.environment.region,
+            start_after=tuple(self.database.instances),
         )
 
     def _outputs(self) -> None:

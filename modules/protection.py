@@ -31,7 +31,14 @@ class Protection:
         if kind not in STATEFUL_TYPES:
             return
         if self.protected:
-            node.lifecycle = TerraformResourceLifecycle(prevent_destroy=True)
+            # Keeps what the construct already set (ignore_changes, replace_triggered_by).
+            kept = node.lifecycle
+            node.lifecycle = TerraformResourceLifecycle(
+                prevent_destroy=True,
+                ignore_changes=kept.ignore_changes if kept else None,
+                replace_triggered_by=kept.replace_triggered_by if kept else None,
+                create_before_destroy=kept.create_before_destroy if kept else None,
+            )
         if kind == "aws_rds_cluster":
             node.deletion_protection = self.protected  # type: ignore[attr-defined]  # an RdsCluster
             if not self.protected:

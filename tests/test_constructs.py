@@ -145,8 +145,11 @@ def test_valkey_is_encrypted_and_authenticates_its_app_with_iam(stage: Any) -> N
     users = {user["user_name"]: user for user in document["resource"]["aws_elasticache_user"].values()}
     assert users["p-stage-valkey-app"]["authentication_mode"]["type"] == "iam"
     assert users["default"]["access_string"].startswith("off ")
-    # Stage: one node, no failover, and the suppression that says so.
-    assert [item.check_id for item in stacks[0].suppressions] == ["CKV2_AWS_50"]
+    # AWS refuses no-password users in a VALKEY user group: the switched-off default user has a password.
+    assert users["default"]["authentication_mode"]["type"] == "password"
+    # Stage: one node, no failover, and the suppression that says so; the default user's secret has no
+    # rotation (the user is off).
+    assert sorted(item.check_id for item in stacks[0].suppressions) == ["CKV2_AWS_50", "CKV2_AWS_57"]
 
 
 def test_backup_plan_keeps_the_databases_recovery_points_in_an_encrypted_vault() -> None:
@@ -219,6 +222,7 @@ def test_app_runner_service_takes_its_variables_and_secret_references_from_the_w
         cache_connect_arns=("arn:cache",),
         subnet_ids=SUBNETS,
         security_group_id="sg-app",
+        region="us-east-1",
     )
     document = synth(lambda stack: AppRunnerService(stack, "service", settings=stage.app, workload=workload))
     image = one(document, "aws_apprunner_service")["source_configuration"]["image_repository"]
@@ -235,7 +239,7 @@ def test_budget_and_alarms_notify_the_alert_recipients(stage: Any) -> None:
         apprunner_service_name="s",
         apprunner_service_id="i",
         aurora_cluster_id="c",
-        aurora_max_acu=2,
+        aurora_capacity=(0, 2),
         valkey_node_ids=("p-stage-valkey-001",),
     )
 

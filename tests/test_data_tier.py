@@ -138,7 +138,10 @@ def test_environment_key_rotates_and_lets_only_logs_and_alarms_use_it_directly(s
         '"kms:EncryptionContext:aws:logs:arn" = "arn:${data.aws_partition.partition.partition}:logs:us-east-1:'
         '${data.aws_caller_identity.account.account_id}:log-group:*"'
     ) in policy
-    assert '"StringEquals" = {"aws:SourceAccount" = data.aws_caller_identity.account.account_id}' in policy
+    assert (
+        '"StringEquals" = {"aws:SourceAccount" = data.aws_caller_identity.account.account_id, '
+        '"kms:ViaService" = "sns.us-east-1.amazonaws.com"}'
+    ) in policy
 
 
 STATEFUL = {
@@ -177,7 +180,7 @@ def test_outputs_expose_endpoints_and_secret_arns(stack_json) -> None:
 def test_secret_key_is_generated_ephemerally_and_written_write_only(stack_json) -> None:
     document = stack_json("prod")
     assert document["ephemeral"]["aws_secretsmanager_random_password"]["secret_key"]["password_length"] == 64
-    version = only(document, "aws_secretsmanager_secret_version")
+    version = resources(document, "aws_secretsmanager_secret_version")["secrets_secret_key_value"]
     assert version["secret_string_wo"] == "${ephemeral.aws_secretsmanager_random_password.secret_key.random_password}"
     assert version["secret_string_wo_version"] == 1 and "secret_string" not in version
 

@@ -63,7 +63,7 @@ def test_service_runs_the_image_tag_variable_from_ecr_with_explicit_deploys(stac
     assert service["encryption_configuration"] == {"kms_key": "${aws_kms_key.key.arn}"}
     connector = only(document, "aws_apprunner_vpc_connector")
     assert connector["security_groups"] == ["${aws_security_group.network_app.id}"]
-    assert connector["subnets"] == "${data.aws_subnets.network_subnets.ids}"
+    assert connector["subnets"] == "${data.aws_subnets.service_connector_subnets.ids}"
 
 
 def test_every_secret_reaches_app_runner_as_a_secrets_manager_reference(stack_json) -> None:
@@ -179,8 +179,8 @@ def test_alarms_carry_the_guides_warning_and_critical_thresholds(stack_json) -> 
         100 * 2**20,
     )
     assert alarms["alarms_aurora_freeable_memory_warning"]["comparison_operator"] == "LessThanThreshold"
-    # 8 ACU -> 16 GiB -> max_connections 1802: 80 % and 95 %.
-    assert (threshold["aurora_connections_warning"], threshold["aurora_connections_critical"]) == (1442, 1712)
+    # AWS's table: 8 ACU -> max_connections 1,669 (under the 2,000 cap of a 0.5 ACU minimum): 80 % and 95 %.
+    assert (threshold["aurora_connections_warning"], threshold["aurora_connections_critical"]) == (1335, 1586)
     for node in ("001", "002"):  # prod: primary and replica
         assert (threshold[f"valkey_{node}_connections_warning"], threshold[f"valkey_{node}_connections_critical"]) == (
             1000,

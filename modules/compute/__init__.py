@@ -9,10 +9,10 @@ every backend pulls from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from modules.framework import Construct
+from modules.framework import Construct, TerraformResource
 from modules.network.firewall import Connections, security_group
 from modules.settings.naming import GENERAL, resource_name
 
@@ -34,6 +34,10 @@ class Workload:
     cache_connect_arns: tuple[str, ...]  # elasticache:Connect (IAM authentication to Valkey)
     subnet_ids: list[str]
     security_group_id: str
+    region: str  # where it runs: a backend may only use some of the region's zones
+    # What must exist before the container starts (the app runs its migrations on start: the database
+    # instances); the backend waits for them, besides its own roles' policies.
+    start_after: Sequence[TerraformResource] = ()
 
 
 def secret_reference(secret_arn: str, json_key: str | None = None) -> str:

@@ -7,6 +7,15 @@ from modules.framework import Construct, aws
 from modules.security.iam import policy_document, service_role, statement
 from modules.settings.app import AppSettings
 
+# Availability Zone IDs (not names: names are shuffled per account) where App Runner VPC connectors
+# cannot place their network interfaces, per region. Source: AWS App Runner Developer Guide, "Enabling
+# VPC access for outgoing traffic" (https://docs.aws.amazon.com/apprunner/latest/dg/network-vpc.html),
+# and CreateVpcConnector refusing a subnet in use1-az3. A region not listed uses all of its zones; add
+# a row when AWS (or a failed deploy) names another zone.
+VPC_CONNECTOR_UNSUPPORTED_ZONE_IDS: dict[str, tuple[str, ...]] = {
+    "us-east-1": ("use1-az3",),
+}
+
 
 class AppRunnerService(Construct):
     """The App Runner service with its roles, auto scaling, VPC connector and X-Ray tracing.
@@ -55,7 +64,7 @@ class AppRunnerService(Construct):
             statement("GetRegistryToken", ["ecr:GetAuthorizationToken"], ["*"]),
             statement("DecryptImageLayers", ["kms:Decrypt"], [workload.kms_key_arn]),
         )
-        aws.iam_role_policy.IamRolePolicy(
+        self.access_role_policy = aws.iam_role_policy.IamRolePolicy(
             self, "access_policy", role=role.id, name="ecr-pull", policy=self.access_policy.json
         )
         return role
@@ -86,7 +95,7 @@ class AppRunnerService(Construct):
             # X-Ray's write API has no resource-level permissions: AWS only accepts "*".
             statement("WriteTraces", traces, ["*"]),
         )
-        aws.iam_role_policy.IamRolePolicy(
+        self.instance_role_policy = aws.iam_role_policy.IamRolePolicy(
             self, "instance_policy", role=role.id, name="runtime", policy=self.instance_policy.json
         )
         return role
@@ -106,7 +115,7 @@ class AppRunnerService(Construct):
             self,
             "vpc_connector",
             vpc_connector_name=prefix[:40],
-            subnets=workload.subnet_ids,
+            subnets=self._connector_subnets(),
             security_groups=[workload.security_group_id],
         )
         observability = aws.apprunner_observability_configuration
@@ -117,6 +126,34 @@ class AppRunnerService(Construct):
             trace_configuration=observability.ApprunnerObservabilityConfigurationTraceConfiguration(vendor="AWSXRAY"),
         )
         return scaling.arn, connector.arn, tracing.arn
+
+    def _connector_subnets(self) -> list[str]:
+        """The workload's subnets whose zone App Runner's VPC connector supports, chosen by zone ID."""
+        workload = self.workload
+        zone_filter = aws.data_aws_availability_zones.DataAwsAvailabilityZonesFilter
+        zones = aws.data_aws_availability_zones.DataAwsAvailabilityZones(
+            self,
+            "connector_zones",
+            state="available",
+            exclude_zone_ids=list(VPC_CONNECTOR_UNSUPPORTED_ZONE_IDS.get(workload.region, ())) or None,
+            # A closed list of zone names, as for the database: the set cannot grow silently when AWS
+            # opens a zone, and Local / Wavelength zones are never picked.
+            filter=[
+                zone_filter(name="zone-name", values=[f"{workload.region}{letter}" for letter in "abcdef"]),
+                zone_filter(name="zone-type", values=["availability-zone"]),
+            ],
+        )
+        subnet_filter = aws.data_aws_subnets.DataAwsSubnetsFilter
+        subnets = aws.data_aws_subnets.DataAwsSubnets(
+            self,
+            "connector_subnets",
+            filter=[
+                subnet_filter(name="subnet-id", values=workload.subnet_ids),
+                subnet_filter(name="availability-zone-id", values=zones.zone_ids),
+            ],
+        )
+        ids: list[str] = subnets.ids
+        return ids
 
     def _service(self, access_role_arn: str, instance_role_arn: str) -> aws.apprunner_service.ApprunnerService:
         settings, workload = self.settings, self.workload
@@ -168,4 +205,7 @@ class AppRunnerService(Construct):
                 observability_enabled=True, observability_configuration_arn=tracing_arn
             ),
             encryption_configuration=service.ApprunnerServiceEncryptionConfiguration(kms_key=workload.kms_key_arn),
+            # The role ARNs alone let App Runner start before the roles may pull the image or read the
+            # secrets; the app also runs its migrations on start, so the database must be up.
+            depends_on=[self.access_role_policy, self.instance_role_policy, *workload.start_after],
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modules.framework import Construct, Fn, aws
+from modules.framework import Construct, Fn, TerraformResourceLifecycle, aws
 from modules.network.firewall import Connections, security_group
 from modules.security.iam import service_role
 from modules.settings.database import AuroraSettings
@@ -12,6 +12,12 @@ PORT = 5432
 # Billed RDS Extended Support starts silently when a major version reaches its end of standard
 # support; "disabled" makes the upgrade a decision instead of an invoice line.
 ENGINE_LIFECYCLE_SUPPORT = "open-source-rds-extended-support-disabled"
+# auto_minor_version_upgrade is on: AWS moves the cluster to the next minor version (16.6 -> 16.7) in the
+# maintenance window, and the provider then reads 16.7 back (it keeps a configured version only when
+# the actual one merely extends it, 16 -> 16.7). Without this every plan would propose going back to
+# the configured version. engine_version is the version a new cluster starts with; an upgrade on purpose
+# is a step of its own (README, "Engine versions").
+FOLLOW_AWS_MINOR_VERSIONS = TerraformResourceLifecycle(ignore_changes=["engine_version"])
 
 
 class AuroraServerless(Construct):
@@ -152,6 +158,7 @@ class AuroraServerless(Construct):
             port=PORT,
             serverlessv2_scaling_configuration=scaling,
             depends_on=[log_group],
+            lifecycle=FOLLOW_AWS_MINOR_VERSIONS,
         )
 
     def _instances(
@@ -197,6 +204,7 @@ class AuroraServerless(Construct):
                 monitoring_role_arn=monitoring_role.arn,
                 copy_tags_to_snapshot=True,
                 ca_cert_identifier="rds-ca-rsa2048-g1",
+                lifecycle=FOLLOW_AWS_MINOR_VERSIONS,
             )
             for index in range(settings.instances)
         ]

@@ -1,4 +1,9 @@
-"""CloudWatch alarms for the reference guide's key metrics, to an encrypted SNS topic."""
+"""CloudWatch alarms for the reference guide's key metrics, to an encrypted SNS topic.
+
+Every alarm watches a metric its namespace publishes (modules/observability/metrics.py, with AWS's
+page for each), and none fires because a pausing database sleeps: a sleeping Aurora Serverless v2
+instance stops most metrics (missing data is not breaching) and reports some as 0, so an alarm on a
+metric falling *below* a threshold counts it only while the database has capacity."""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from modules.framework import Construct, aws
+from modules.observability.metrics import BYTES_PER_ACU, aurora_connection_ceiling
 from modules.settings.alarms import AlarmSettings
 from modules.settings.naming import GENERAL, resource_name
 
@@ -21,8 +27,12 @@ class AlarmTargets:
     apprunner_service_name: str
     apprunner_service_id: str
     aurora_cluster_id: str
-    aurora_max_acu: float
+    aurora_capacity: tuple[float, float]  # (min_acu, max_acu); min 0: the database pauses when idle
     valkey_node_ids: tuple[str, ...]
+
+    @property
+    def aurora_pauses(self) -> bool:
+        return self.aurora_capacity[0] == 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,16 +50,13 @@ class Alarm:
     unit: str
     below: bool = False  # alarm when the metric falls below the threshold
     scale: float = 1
+    # Set for a database metric in a pausing environment: the metric counts only while
+    # ServerlessDatabaseCapacity > 0; while paused the alarm sees this value (in the metric's unit).
+    while_paused: float | None = None
 
     @property
     def percentile(self) -> bool:
         return self.statistic.startswith("p")
-
-
-def aurora_max_connections(max_acu: float) -> int:
-    """PostgreSQL's default max_connections on Aurora, LEAST(DBInstanceClassMemory/9531392, 5000), for
-    Serverless v2 at its maximum capacity (2 GiB per ACU)."""
-    return min(int(max_acu * 2 * 1024**3 / 9531392), 5000)
 
 
 def service_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm]:
@@ -59,7 +66,7 @@ def service_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm
         Alarm(
             alarm_id="apprunner_5xx",
             namespace="AWS/AppRunner",
-            metric="5xxStatusCount",
+            metric="5xxStatusResponses",
             dimensions=apprunner,
             statistic="Sum",
             warning=settings.apprunner_5xx_warning,
@@ -82,7 +89,8 @@ def service_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm
 def database_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm]:
     """The Aurora alarms."""
     aurora = {"DBClusterIdentifier": targets.aurora_cluster_id}
-    max_connections = aurora_max_connections(targets.aurora_max_acu)
+    min_acu, max_acu = targets.aurora_capacity
+    max_connections = aurora_connection_ceiling(min_acu, max_acu)
     return [
         Alarm(
             alarm_id="aurora_acu",
@@ -115,6 +123,8 @@ def database_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alar
             unit="MB",
             below=True,
             scale=BYTES_PER_MB,
+            # Asleep, the database's memory is all free: its full size never breaches a "below".
+            while_paused=max_acu * BYTES_PER_ACU if targets.aurora_pauses else None,
         ),
         Alarm(
             alarm_id="aurora_connections",
@@ -124,7 +134,7 @@ def database_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alar
             statistic="Maximum",
             warning=round(max_connections * settings.aurora_connections_warning_percent / 100),
             critical=round(max_connections * settings.aurora_connections_critical_percent / 100),
-            unit=f"connections (of ~{max_connections} at {targets.aurora_max_acu:g} ACU)",
+            unit=f"connections (of max_connections {max_connections} at {min_acu:g}-{max_acu:g} ACU)",
         ),
     ]
 
@@ -198,19 +208,22 @@ class ServiceAlarms(Construct):
         self, name_prefix: str, alarm: Alarm, level: str, threshold: float
     ) -> aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm:
         sign = "<" if alarm.below else ">"
+        gated = alarm.while_paused is not None
         return aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm(
             self,
             f"{alarm.alarm_id}_{level}",
-            alarm_name=resource_name(name_prefix, f"{alarm.alarm_id.replace('_', '-')}-{level}", GENERAL),
+            alarm_name=f"{name_prefix}-{alarm.alarm_id.replace('_', '-')}-{level}",
             alarm_description=(
                 f"{level}: {alarm.metric} ({alarm.statistic}) {sign} {threshold:g} {alarm.unit} over 5 minutes"
+                + (" (counted only while the database is awake)" if gated else "")
             ),
-            namespace=alarm.namespace,
-            metric_name=alarm.metric,
-            dimensions=dict(alarm.dimensions),
-            statistic=None if alarm.percentile else alarm.statistic,
-            extended_statistic=alarm.statistic if alarm.percentile else None,
-            period=PERIOD_SECONDS,
+            namespace=None if gated else alarm.namespace,
+            metric_name=None if gated else alarm.metric,
+            dimensions=None if gated else dict(alarm.dimensions),
+            statistic=None if gated or alarm.percentile else alarm.statistic,
+            extended_statistic=alarm.statistic if alarm.percentile and not gated else None,
+            period=None if gated else PERIOD_SECONDS,
+            metric_query=_awake_only(alarm) if gated else None,
             evaluation_periods=1,
             threshold=threshold * alarm.scale,
             comparison_operator="LessThanThreshold" if alarm.below else "GreaterThanThreshold",
@@ -219,3 +232,34 @@ class ServiceAlarms(Construct):
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],
         )
+
+
+def _awake_only(alarm: Alarm) -> list[aws.cloudwatch_metric_alarm.CloudwatchMetricAlarmMetricQuery]:
+    """``alarm``'s metric while ServerlessDatabaseCapacity > 0, ``alarm.while_paused`` otherwise."""
+    query = aws.cloudwatch_metric_alarm
+
+    def metric(
+        query_id: str, name: str, statistic: str
+    ) -> aws.cloudwatch_metric_alarm.CloudwatchMetricAlarmMetricQuery:
+        return query.CloudwatchMetricAlarmMetricQuery(
+            id=query_id,
+            return_data=False,
+            metric=query.CloudwatchMetricAlarmMetricQueryMetric(
+                namespace=alarm.namespace,
+                metric_name=name,
+                dimensions=dict(alarm.dimensions),
+                stat=statistic,
+                period=PERIOD_SECONDS,
+            ),
+        )
+
+    return [
+        metric("watched", alarm.metric, alarm.statistic),
+        metric("capacity", "ServerlessDatabaseCapacity", "Minimum"),
+        query.CloudwatchMetricAlarmMetricQuery(
+            id="awake",
+            expression=f"IF(capacity > 0, watched, {alarm.while_paused:.0f})",
+            label=f"{alarm.metric} while the database is awake",
+            return_data=True,
+        ),
+    ]

@@ -65,13 +65,15 @@ def logs_statement(region: str, account_id: str, partition: str) -> dict[str, ob
     }
 
 
-def service_use_statement(sid: str, service: str, account_id: str) -> dict[str, object]:
-    """A service principal (e.g. cloudwatch.amazonaws.com) uses the key for this account's resources."""
+def service_use_statement(sid: str, service: str, account_id: str, *, via_service: str) -> dict[str, object]:
+    """A service principal (e.g. cloudwatch.amazonaws.com) uses the key for this account's resources, and
+    only through ``via_service`` (kms:ViaService, e.g. sns.us-east-1.amazonaws.com: the service that
+    calls KMS on the principal's behalf when the principal publishes to an encrypted topic)."""
     return {
         "Sid": sid,
         "Effect": "Allow",
         "Principal": {"Service": service},
         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
         "Resource": "*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id, "kms:ViaService": via_service}},
     }

@@ -32,10 +32,14 @@ class AlarmSettings:
         "Aurora FreeableMemory below (MB): critical", between(1, 1e6), default=100
     )
     aurora_connections_warning_percent: float = setting(
-        "Aurora DatabaseConnections as % of max_connections at max ACU: warning", between(1, 100), default=80
+        "Aurora DatabaseConnections as % of max_connections (AWS's table for the ACU range): warning",
+        between(1, 100),
+        default=80,
     )
     aurora_connections_critical_percent: float = setting(
-        "Aurora DatabaseConnections as % of max_connections at max ACU: critical", between(1, 100), default=95
+        "Aurora DatabaseConnections as % of max_connections (AWS's table for the ACU range): critical",
+        between(1, 100),
+        default=95,
     )
     valkey_connections_warning: float = setting("Valkey CurrConnections: warning", between(1, 65000), default=1000)
     valkey_connections_critical: float = setting("Valkey CurrConnections: critical", between(1, 65000), default=5000)

@@ -36,6 +36,9 @@ RESERVED_VARIABLES = (
     "REDIS_AUTH",
     "REDIS_TLS",
 )
+# libpq sslmodes that encrypt (Aurora enforces TLS: rds.force_ssl = 1); the verifying ones need the RDS CA
+# bundle in the image (README, "Secrets").
+SSL_MODES = ("verify-full", "verify-ca", "require")
 UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9_]*")
 # Names that look like credentials: refused in plain variables here, and by the custom checkov policy
 # (policies/checkov), which imports this pattern.
@@ -75,6 +78,12 @@ class AppSettings:
         "HTTP health check path", matches(r"/[A-Za-z0-9/._~-]*", "a path starting with /"), default="/health"
     )
     log_level: str = setting("LOG_LEVEL of the application", one_of(*LOG_LEVELS))
+    database_sslmode: str = setting(
+        "DATABASE_SSLMODE (libpq sslmode) of the application: verify-full checks the server's certificate "
+        "against the RDS CA bundle and its host name; require encrypts but checks no certificate",
+        one_of(*SSL_MODES),
+        default="verify-full",
+    )
     secret_key_version: int = setting(
         "Version of the generated SECRET_KEY; increase it to rotate the key (ends every session)",
         between(1, 1_000_000),
