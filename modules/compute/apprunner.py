@@ -6,6 +6,13 @@ from modules.compute import Workload
 from modules.framework import Construct, aws
 from modules.security.iam import policy_document, service_role, statement
 from modules.settings.app import AppSettings
+from modules.settings.naming import (
+    APPRUNNER_CONFIGURATION,
+    APPRUNNER_SERVICE,
+    APPRUNNER_VPC_CONNECTOR,
+    IAM_ROLE,
+    resource_name,
+)
 
 # Availability Zone IDs (not names: names are shuffled per account) where App Runner VPC connectors
 # cannot place their network interfaces, per region. Source: AWS App Runner Developer Guide, "Enabling
@@ -32,7 +39,7 @@ class AppRunnerService(Construct):
         prefix = workload.name_prefix
         access_role = self._access_role(prefix)
         instance_role = self._instance_role(prefix)
-        self.service_name = f"{prefix}-service"
+        self.service_name = resource_name(prefix, "service", APPRUNNER_SERVICE)
         self.service = self._service(access_role.arn, instance_role.arn)
         self.arn: str = self.service.arn
         self.service_id: str = self.service.service_id
@@ -46,7 +53,7 @@ class AppRunnerService(Construct):
         role = service_role(
             self,
             "access_role",
-            name=f"{prefix}-apprunner-ecr",
+            name=resource_name(prefix, "apprunner-ecr", IAM_ROLE),
             service="build.apprunner.amazonaws.com",
             description="App Runner pulls the service image from ECR",
         )
@@ -75,7 +82,7 @@ class AppRunnerService(Construct):
         role = service_role(
             self,
             "instance_role",
-            name=f"{prefix}-apprunner-instance",
+            name=resource_name(prefix, "apprunner-instance", IAM_ROLE),
             service="tasks.apprunner.amazonaws.com",
             description="The running service: its own secrets, its own key, its own cache user",
         )
@@ -106,7 +113,7 @@ class AppRunnerService(Construct):
         scaling = aws.apprunner_auto_scaling_configuration_version.ApprunnerAutoScalingConfigurationVersion(
             self,
             "scaling",
-            auto_scaling_configuration_name=prefix[:32],
+            auto_scaling_configuration_name=resource_name(prefix, "", APPRUNNER_CONFIGURATION),
             min_size=settings.min_instances,
             max_size=settings.max_instances,
             max_concurrency=settings.max_concurrency,
@@ -114,7 +121,7 @@ class AppRunnerService(Construct):
         connector = aws.apprunner_vpc_connector.ApprunnerVpcConnector(
             self,
             "vpc_connector",
-            vpc_connector_name=prefix[:40],
+            vpc_connector_name=resource_name(prefix, "", APPRUNNER_VPC_CONNECTOR),
             subnets=self._connector_subnets(),
             security_groups=[workload.security_group_id],
         )
@@ -122,7 +129,7 @@ class AppRunnerService(Construct):
         tracing = observability.ApprunnerObservabilityConfiguration(
             self,
             "tracing",
-            observability_configuration_name=prefix[:32],
+            observability_configuration_name=resource_name(prefix, "", APPRUNNER_CONFIGURATION),
             trace_configuration=observability.ApprunnerObservabilityConfigurationTraceConfiguration(vendor="AWSXRAY"),
         )
         return scaling.arn, connector.arn, tracing.arn

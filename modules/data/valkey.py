@@ -5,7 +5,7 @@ from __future__ import annotations
 from modules.framework import Construct, TerraformResourceLifecycle, TerraformStack, aws
 from modules.network.firewall import Connections, security_group
 from modules.settings.cache import ValkeySettings
-from modules.settings.naming import GENERAL, fit
+from modules.settings.naming import ELASTICACHE_ID, GENERAL, fit, resource_name
 from modules.stack import suppress
 
 PORT = 6379
@@ -40,7 +40,7 @@ class ValkeyCache(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
-        self.replication_group_id = group_id = f"{name_prefix}-valkey"
+        self.replication_group_id = group_id = resource_name(name_prefix, "valkey", ELASTICACHE_ID)
         self.connections: Connections = security_group(
             self,
             label="valkey",
@@ -88,7 +88,7 @@ class ValkeyCache(Construct):
         return parameters.ElasticacheParameterGroup(
             self,
             "parameters",
-            name=f"{self.replication_group_id}{self.settings.engine_version.replace('.', '-')}",
+            name=fit(f"{self.replication_group_id}{self.settings.engine_version.replace('.', '-')}", GENERAL),
             family=self.settings.parameter_group_family,
             description=f"{name_prefix}: evict only keys with a TTL when memory is full",
             parameter=[parameters.ElasticacheParameterGroupParameter(name="maxmemory-policy", value="volatile-lru")],
@@ -100,7 +100,7 @@ class ValkeyCache(Construct):
         users = aws.elasticache_user
         default_user = self._default_user(group_id, name_prefix, kms_key_arn)
         # With IAM authentication the user id must equal the user name.
-        self.user_name = f"{group_id}-app"
+        self.user_name = resource_name(group_id, "app", ELASTICACHE_ID)
         app_user = users.ElasticacheUser(
             self,
             "app_user",
@@ -114,7 +114,7 @@ class ValkeyCache(Construct):
         return aws.elasticache_user_group.ElasticacheUserGroup(
             self,
             "users",
-            user_group_id=f"{group_id}-users",
+            user_group_id=resource_name(group_id, "users", ELASTICACHE_ID),
             engine="valkey",
             user_ids=[default_user.user_id, app_user.user_id],
         )
@@ -134,7 +134,7 @@ class ValkeyCache(Construct):
         default_user = users.ElasticacheUser(
             self,
             "default_user",
-            user_id=f"{group_id}-default",
+            user_id=resource_name(group_id, "default", ELASTICACHE_ID),
             user_name="default",
             engine="valkey",
             access_string="off ~* -@all",
