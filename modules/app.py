@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from modules.framework import App
-from modules.layout import BASELINE_FILE, STACK_FILE, STACKS_DIR, SUPPRESSIONS_FILE
+from modules.layout import BASELINE_FILE, LINT_SUPPRESSIONS_FILE, STACK_FILE, STACKS_DIR, SUPPRESSIONS_FILE
 from modules.settings import EnvironmentConfig, load_environments
 from modules.stack import Stack
 from modules.workspace_files import write_workspace_files
@@ -40,6 +40,9 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
             {"resource": item.address, "check_id": item.check_id, "reason": item.reason} for item in stack.suppressions
         ]
         _write_json(stack_dir / SUPPRESSIONS_FILE, suppressions)
+        accepted = stack.lint_suppressions
+        lint = [{"resource": item.address, "issue": item.check_id, "reason": item.reason} for item in accepted]
+        _write_json(stack_dir / LINT_SUPPRESSIONS_FILE, lint)
         by_resource: dict[str, list[str]] = {}
         for item in stack.suppressions:
             for address in item.checkov_addresses:

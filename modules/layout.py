@@ -7,3 +7,4 @@ STACKS_DIR = "stacks"
 STACK_FILE = "cdk.tf.json"
 SUPPRESSIONS_FILE = "checkov-suppressions.json"
 BASELINE_FILE = "checkov-baseline.json"
+LINT_SUPPRESSIONS_FILE = "iam-lint-suppressions.json"  # parliament findings accepted, with reasons

@@ -11,10 +11,11 @@ from modules.framework import (
     TerraformDataSource,
     TerraformElement,
     TerraformOutput,
-    TerraformResource,
     TerraformStack,
     aws,
 )
+
+LINT_PREFIX = "PARLIAMENT."  # suppress(resource, "PARLIAMENT.RESOURCE_STAR", ...) accepts an IAM linter finding
 
 
 @dataclass(frozen=True, order=True)
@@ -45,7 +46,7 @@ class Stack(TerraformStack):
         super().__init__(scope, stack_id)
         self.local_endpoint = local_endpoint
         self.warnings: list[str] = []  # printed by synthesis: worth reading, not worth stopping for
-        self._suppressions: list[tuple[TerraformResource, str, str]] = []
+        self._suppressions: list[tuple[TerraformElement, str, str]] = []
 
     def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
         node = tf_element if isinstance(tf_element, Node) else tf_element.node
@@ -71,19 +72,34 @@ class Stack(TerraformStack):
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=value, description=description)
 
-    def suppress(self, resource: TerraformResource, check_id: str, reason: str) -> None:
-        """Accepts checkov's ``check_id`` on ``resource`` alone; the reason is shown in every report."""
+    def suppress(self, resource: TerraformElement, check_id: str, reason: str) -> None:
+        """Accepts checkov's ``check_id`` (or, as ``PARLIAMENT.<ISSUE>``, an IAM linter finding) on
+        ``resource`` alone; the reason is shown in every report."""
         if len(reason.split()) < 5:
             raise ValueError(f"suppressing {check_id} needs a reason a reviewer can check, not {reason!r}")
         self._suppressions.append((resource, check_id, reason))
-        resource.add_override(f"//.checkov_skip.{check_id}", reason)
+        tool = "parliament_skip" if check_id.startswith(LINT_PREFIX) else "checkov_skip"
+        resource.add_override(f"//.{tool}.{check_id.removeprefix(LINT_PREFIX)}", reason)
 
-    @property
-    def suppressions(self) -> list[Suppression]:
+    def _declared(self) -> list[Suppression]:
         return sorted(
             Suppression(_address(resource, self.get_logical_id(resource)), check_id, reason)
             for resource, check_id, reason in self._suppressions
         )
+
+    @property
+    def suppressions(self) -> list[Suppression]:
+        """The checkov findings accepted in this stack."""
+        return [item for item in self._declared() if not item.check_id.startswith(LINT_PREFIX)]
+
+    @property
+    def lint_suppressions(self) -> list[Suppression]:
+        """The IAM linter's (parliament's) findings accepted in this stack, issue codes without prefix."""
+        return [
+            Suppression(item.address, item.check_id.removeprefix(LINT_PREFIX), item.reason)
+            for item in self._declared()
+            if item.check_id.startswith(LINT_PREFIX)
+        ]
 
 
 def _address(element: TerraformElement, logical_id: str) -> str:
@@ -97,7 +113,7 @@ def pin(element: TerraformElement, logical_id: str) -> None:
     element.override_logical_id(logical_id)
 
 
-def suppress(resource: TerraformResource, check_id: str, reason: str) -> None:
+def suppress(resource: TerraformElement, check_id: str, reason: str) -> None:
     """Module-level form for constructs: finds the resource's stack."""
     stack = TerraformStack.of(resource)
     if not isinstance(stack, Stack):

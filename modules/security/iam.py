@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeAlias
 
 from modules.framework import Construct, aws
+from modules.stack import suppress
 
 _doc = aws.data_aws_iam_policy_document
 PolicyDocument: TypeAlias = aws.data_aws_iam_policy_document.DataAwsIamPolicyDocument
@@ -65,5 +66,10 @@ def service_role(
         scope,
         f"{construct_id}_trust",
         statement("ServiceAssumesRole", ["sts:AssumeRole"], principals={"Service": [service]}),
+    )
+    suppress(
+        trust,
+        "PARLIAMENT.MALFORMED",
+        "A trust policy names a principal and no resource; parliament reads every document as an identity policy",
     )
     return aws.iam_role.IamRole(scope, construct_id, name=name, description=description, assume_role_policy=trust.json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from modules.framework import Construct, Fn, aws
+from modules.stack import suppress
 
 
 class EncryptionKey(Construct):
@@ -47,8 +48,30 @@ class EncryptionKey(Construct):
             policy=policy,
         )
         aws.kms_alias.KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
+        self._accept_key_policy_findings(statements)
         self.arn: str = self.key.arn
         self.key_id: str = self.key.key_id
+
+    def _accept_key_policy_findings(self, statements: Sequence[dict[str, object]]) -> None:
+        """parliament reads a key policy as an identity policy; these findings follow from that."""
+        suppress(
+            self.key,
+            "PARLIAMENT.RESOURCE_STAR",
+            'In a key policy "*" is the key itself, not every resource; parliament reads it as an identity policy',
+        )
+        if any("kms:EncryptionContext:" in str(item.get("Condition", "")) for item in statements):
+            suppress(
+                self.key,
+                "PARLIAMENT.MISMATCHED_TYPE",
+                "kms:EncryptionContext keys hold strings, and the CloudWatch Logs context is a log group ARN "
+                "compared with ArnLike, as AWS's key policy for encrypted log groups writes it",
+            )
+            suppress(
+                self.key,
+                "PARLIAMENT.UNKNOWN_CONDITION_FOR_ACTION",
+                "AWS's documented key policy for CloudWatch Logs grants kms:Describe* under the encryption "
+                "context condition; DescribeKey carries no context, so that part grants nothing",
+            )
 
 
 def logs_statement(region: str, account_id: str, partition: str) -> dict[str, object]:
