@@ -19,8 +19,12 @@ pytestmark = pytest.mark.slow
 
 def run_gate(outdir: Path, reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "gate.py"), "--outdir", str(outdir), "--reports", str(reports), *extra],
-        capture_output=True, text=True, timeout=900, check=False,
+        [sys.executable, "-m", "scripts.ops", "gate", "--outdir", str(outdir), "--reports", str(reports), *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
@@ -46,8 +50,23 @@ def test_checkov_itself_honours_the_rendered_baseline(outdir: Path, tmp_path: Pa
 
     def scan() -> dict[str, list[dict]]:
         result = subprocess.run(
-            [sys.executable, "-m", "checkov.main", "-d", "cdktf.out", "--skip-download", "--framework", "terraform_json", "-o", "json"],
-            cwd=workdir, capture_output=True, text=True, timeout=600, check=False,
+            [
+                sys.executable,
+                "-m",
+                "checkov.main",
+                "-d",
+                "cdktf.out",
+                "--skip-download",
+                "--framework",
+                "terraform_json",
+                "-o",
+                "json",
+            ],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
             env={**os.environ, "CKV_PARSE_ERROR_FAIL": "true"},
         )
         document = json.loads(result.stdout)
@@ -82,7 +101,13 @@ def test_an_unsuppressed_finding_and_a_stale_suppression_both_fail_the_gate(outd
     declared = json.loads(suppressions_file.read_text())
     dropped = next(item for item in declared if item["check_id"] == "CKV_AWS_145")
     declared.remove(dropped)
-    declared.append({"resource": "aws_dynamodb_table.state_lock", "check_id": "CKV_AWS_28", "reason": "a reason that no longer applies to anything"})
+    declared.append(
+        {
+            "resource": "aws_dynamodb_table.state_lock",
+            "check_id": "CKV_AWS_28",
+            "reason": "a reason that no longer applies to anything",
+        }
+    )
     suppressions_file.write_text(json.dumps(declared))
     result = run_gate(copy, tmp_path / "reports", "--stacks", "bootstrap")
     assert result.returncode == 1

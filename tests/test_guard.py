@@ -3,17 +3,13 @@ recorded with ./scripts/plan.sh prod --local, then the cluster's actions set to 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 
+from scripts.ops import guard
+from scripts.ops.environments import is_protected
 from tests.conftest import ROOT
-
-_spec = importlib.util.spec_from_file_location("guard", ROOT / "scripts" / "guard.py")
-guard = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules["guard"] = guard  # dataclasses look their module up
-_spec.loader.exec_module(guard)  # type: ignore[union-attr]
 
 FIXTURE = ROOT / "tests" / "fixtures" / "prod-plan-replaces-aurora.json"
 
@@ -48,13 +44,15 @@ def test_deleting_a_stateless_resource_is_not_a_destruction() -> None:
 
 
 def test_protection_follows_the_environment_files() -> None:
-    assert guard.is_protected("prod") is True
-    assert guard.is_protected("stage") is False
-    assert guard.is_protected("bootstrap") is True
+    assert is_protected("prod") is True
+    assert is_protected("stage") is False
+    assert is_protected("bootstrap") is True
 
 
 def run_guard(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "guard.py"), *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.ops", "guard", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
 
 
 def test_cli_refuses_with_a_table_and_the_flag_to_pass() -> None:
@@ -64,3 +62,10 @@ def test_cli_refuses_with_a_table_and_the_flag_to_pass() -> None:
     assert "--allow-destroy aws_rds_cluster.db" in result.stdout
     assert run_guard("check", str(FIXTURE), "--stack", "prod", "--allow-destroy", "aws_rds_cluster.db").returncode == 0
     assert run_guard("check", str(FIXTURE), "--stack", "stage").returncode == 0
+
+
+def test_cli_protected_answers_0_1_or_refuses_the_argument() -> None:
+    assert run_guard("protected", "prod").returncode == 0
+    assert run_guard("protected", "stage").returncode == 1
+    refused = run_guard("protected", "prod/")
+    assert refused.returncode == 2 and "did you mean prod?" in refused.stderr

@@ -1,0 +1,106 @@
+"""Environment arguments, parsed once, and the one door to an environment's settings.
+
+``parse_environment`` turns what a user typed into exactly one known environment or refuses it (exit 2)
+naming the closest known one. Known environments are ``<name>.toml`` in the environments folder
+(``ENVIRONMENTS_DIR``, default ``environments/``), except ``_defaults.toml``, hidden files and backups.
+``bootstrap`` and every name starting with it are reserved for the state-backend stacks.
+
+``load_settings`` and ``is_protected`` are the only places scripts/ops reads settings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+from scripts.ops.console import BAD_ARGUMENT, OpsError
+
+ROOT = Path(__file__).resolve().parents[2]
+RESERVED_PREFIX = "bootstrap"
+
+
+class BadEnvironmentError(OpsError):
+    """An unknown or reserved environment argument, or a bad environment file: exit 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, BAD_ARGUMENT)
+
+
+def environments_dir() -> Path:
+    return Path(os.environ.get("ENVIRONMENTS_DIR") or ROOT / "environments")
+
+
+def known_environments(directory: Path | None = None) -> list[str]:
+    folder = directory or environments_dir()
+    names = []
+    for path in folder.iterdir() if folder.is_dir() else []:
+        if path.name.startswith((".", "_")) or path.suffix != ".toml" or not path.is_file():
+            continue
+        names.append(path.name.removesuffix(".toml"))
+    return sorted(names)
+
+
+def is_reserved(name: str) -> bool:
+    return name.startswith(RESERVED_PREFIX)
+
+
+def _normalized(argument: str) -> str:
+    """What the user probably meant: ``./prod/`` -> prod, ``PROD`` -> prod, ``prod.toml`` -> prod."""
+    text = argument.strip().strip("/").lower()
+    text = text.rsplit("/", 1)[-1]
+    return text.removesuffix(".toml")
+
+
+def parse_environment(argument: str, directory: Path | None = None) -> str:
+    """Exactly one known environment, or BadEnvironmentError naming the closest one."""
+    known = known_environments(directory)
+    listing = f"known environments: {', '.join(known) or 'none'}"
+    guess = _normalized(argument)
+    if is_reserved(argument) or is_reserved(guess):
+        raise BadEnvironmentError(
+            f"{argument!r} is reserved: the state-backend stacks ({RESERVED_PREFIX}*) are created by "
+            f"./scripts/bootstrap.sh and never planned, deployed or destroyed as an environment ({listing})"
+        )
+    if argument in known:
+        return argument
+    if not argument.strip():
+        raise BadEnvironmentError(f"no environment given ({listing})")
+    closest = [guess] if guess in known else difflib.get_close_matches(guess, known, n=1, cutoff=0.5)
+    hint = f": did you mean {closest[0]}?" if closest else ""
+    raise BadEnvironmentError(f"unknown environment {argument!r}{hint} ({listing})")
+
+
+def _loader() -> Any:
+    """The settings package (the lead moves it from modules/config.py to modules/settings/)."""
+    for module in ("modules.settings", "modules.config"):
+        try:
+            return importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+    raise ModuleNotFoundError("no settings module: modules.settings or modules.config")
+
+
+def load_settings(name: str) -> Any:
+    """The settings of one parsed environment; a bad environment file is BadEnvironmentError (exit 2)."""
+    settings = _loader()
+    try:
+        return settings.load_environment(environments_dir() / f"{name}.toml")
+    except settings.ConfigError as error:
+        raise BadEnvironmentError("\n".join(error.problems)) from error
+
+
+def is_protected(name: str) -> bool:
+    """The state backend always is; an environment when its settings say so."""
+    if is_reserved(name):
+        return True
+    config = load_settings(name)
+    protected = getattr(config, "protected", None)
+    if protected is None:
+        protected = config.database.deletion_protection
+    if not isinstance(protected, bool):
+        raise TypeError(f"the protection setting of {name} is {protected!r}, not true or false")
+    return protected

@@ -1,0 +1,266 @@
+"""bootstrap, plan, deploy and destroy: synthesize, plan through the S3 backend, scan the plan, guard,
+confirm, apply. Every safety check runs through ``safety.checked``: an error in it is a refusal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from modules.layout import STACK_FILE, STACKS_DIR
+from scripts.ops import guard, plan_scan
+from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, confirm, say, step
+from scripts.ops.environments import is_protected, is_reserved
+from scripts.ops.local_aws import local_aws, local_environment
+from scripts.ops.safety import checked
+
+ROOT = Path(__file__).resolve().parents[2]
+NOT_APPLIED_LOCALLY = "moto cannot create App Runner services, budgets or Valkey groups"
+
+
+@dataclass
+class Session:
+    """Where a command works: real AWS and cdktf.out, or the local AWS and .cache/local/cdktf.out."""
+
+    local: bool
+    env: dict[str, str]
+    outdir: Path
+    local_dir: Path
+
+
+def local_dir() -> Path:
+    return Path(os.environ.get("LOCAL_DIR") or ROOT / ".cache" / "local")  # tests point it elsewhere
+
+
+def open_session(local: bool, stack: ExitStack) -> Session:
+    """With ``local``, a local AWS (stopped when ``stack`` closes) and dummy credentials."""
+    folder = local_dir()
+    if not local:
+        env = {key: value for key, value in os.environ.items() if key != "LOCAL_AWS_ENDPOINT"}
+        return Session(False, env, ROOT / "cdktf.out", folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    running = stack.enter_context(local_aws(log=folder / "moto.log"))
+    if running.fresh:  # a new emulator holds nothing: an earlier local bootstrap state describes nothing
+        for state in (folder / "bootstrap").glob("*.tfstate*"):
+            state.unlink()
+    return Session(True, local_environment(dict(os.environ), running.endpoint), folder / "cdktf.out", folder)
+
+
+def synthesize(session: Session) -> None:
+    with step(f"synthesizing every stack into {os.path.relpath(session.outdir)}"):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "main.py")], cwd=ROOT, env={**session.env, "CDKTF_OUTDIR": str(session.outdir)},
+            stdout=sys.stderr, check=False,
+        )  # fmt: skip
+    if result.returncode == BAD_ARGUMENT:
+        raise OpsError("synthesis refused the environment files (problems above)", BAD_ARGUMENT)
+    if result.returncode:
+        raise OpsError(f"synthesis failed (exit {result.returncode})")
+
+
+def stack_dir(session: Session, name: str) -> Path:
+    directory = session.outdir / STACKS_DIR / name
+    if not (directory / STACK_FILE).is_file():
+        raise OpsError(f"no stack {name!r} in {os.path.relpath(session.outdir)}", BAD_ARGUMENT)
+    return directory
+
+
+def bootstrap_stacks(session: Session) -> list[str]:
+    return sorted(path.name for path in (session.outdir / STACKS_DIR).iterdir() if is_reserved(path.name))
+
+
+def terraform(session: Session, directory: Path, *args: str, log: str | None = None) -> int:
+    """terraform in ``directory``; its output into ``log`` (in the directory) or through to ours."""
+    command = ["terraform", f"-chdir={directory}", *args]
+    if log is None:
+        return subprocess.run(command, env=session.env, check=False).returncode
+    with (directory / log).open("w", encoding="utf-8") as handle:
+        return subprocess.run(command, env=session.env, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
+
+
+def terraform_or_fail(session: Session, directory: Path, args: list[str], log: str, failure: str) -> None:
+    with step(f"terraform {args[0]} ({directory.name})"):
+        code = terraform(session, directory, *args, log=log)
+    if code != 0:
+        print((directory / log).read_text(encoding="utf-8"), file=sys.stderr)
+        raise OpsError(failure)
+
+
+def show_json(session: Session, directory: Path, plan_file: str) -> Path:
+    output = directory / f"{Path(plan_file).stem}.json"
+    with output.open("w", encoding="utf-8") as handle:
+        code = subprocess.run(
+            ["terraform", f"-chdir={directory}", "show", "-json", plan_file],
+            env=session.env,
+            stdout=handle,
+            check=False,
+        ).returncode
+    if code != 0:
+        raise OpsError("terraform show failed")
+    return output
+
+
+def scan_ok(directory: Path, plan_json: Path) -> bool:
+    """The plan scan (checkov terraform_plan): fails closed."""
+    reports = ROOT / "reports" / "plan" / directory.name
+    with step(f"checkov on the plan of {directory.name}"):
+        return checked(f"plan scan of {directory.name}", plan_scan.scan, directory, plan_json, reports)
+
+
+def guard_ok(plan_json: Path, name: str, allowed: tuple[str, ...]) -> bool:
+    """The destructive-change guard on a plan: fails closed."""
+    protected = checked(f"is {name} protected?", is_protected, name)
+    return checked(f"guard on the plan of {name}", guard.check, plan_json, name, protected, allowed)
+
+
+def apply_bootstrap(session: Session, auto: bool) -> None:
+    """Plans each bootstrap stack; when there are changes: scan, guard, confirm, apply."""
+    for name in bootstrap_stacks(session):
+        directory = session.outdir / STACKS_DIR / name
+        terraform_or_fail(session, directory, ["init", "-input=false", "-no-color"], "init.log",
+                          f"terraform init failed in {directory}")  # fmt: skip
+        plan_args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=bootstrap.tfplan"]
+        with step(f"terraform plan ({name})"):
+            code = terraform(session, directory, *plan_args, log="plan.log")
+        if code not in (0, 2):
+            print((directory / "plan.log").read_text(encoding="utf-8"), file=sys.stderr)
+            raise OpsError(f"plan of {name} failed")
+        if code == 0:
+            say(f"{name}: no changes")
+            continue
+        plan_json = show_json(session, directory, "bootstrap.tfplan")
+        plan_scan.print_summary(name, json.loads(plan_json.read_text(encoding="utf-8")))
+        if not scan_ok(directory, plan_json):
+            raise OpsError(f"refusing to apply {name}: the plan scan failed (findings above)")
+        if not guard_ok(plan_json, name, ()):
+            raise OpsError(f"refusing to apply {name}: the guard refused the plan (see above)", REFUSED)
+        if not auto and not confirm(f"Apply {name} (creates the state backend)?", "yes"):
+            raise OpsError("not applied")
+        terraform_or_fail(session, directory, ["apply", "-input=false", "-no-color", "bootstrap.tfplan"], "apply.log",
+                          f"apply of {name} failed")  # fmt: skip
+        say(f"{name}: applied")
+
+
+def make_plan(session: Session, name: str, plan_args: list[str]) -> tuple[Path, Path]:
+    """init with the S3 backend, plan to plan.tfplan, plan.json beside it."""
+    directory = stack_dir(session, name)
+    terraform_or_fail(
+        session, directory, ["init", "-input=false", "-reconfigure", "-no-color"], "init.log",
+        f"terraform init of {name} failed (has the backend been bootstrapped? ./scripts/bootstrap.sh)",
+    )  # fmt: skip
+    lock = f"-lock-timeout={os.environ.get('LOCK_TIMEOUT', '0s')}"
+    terraform_or_fail(session, directory, ["plan", "-input=false", "-no-color", lock, "-out=plan.tfplan", *plan_args],
+                      "plan.log", f"terraform plan of {name} failed")  # fmt: skip
+    return directory, show_json(session, directory, "plan.tfplan")
+
+
+def plan_and_check(session: Session, name: str, plan_args: list[str], allowed: tuple[str, ...]) -> Path:
+    """What plan and deploy share: synthesize, plan (bootstrapping the local AWS first in local mode),
+    print the summary, scan, guard. Returns the stack directory; refuses on any failed check."""
+    synthesize(session)
+    stack_dir(session, name)
+    if session.local:
+        apply_bootstrap(session, auto=True)
+    directory, plan_json = make_plan(session, name, plan_args)
+    plan_scan.print_summary(name, json.loads(plan_json.read_text(encoding="utf-8")))
+    scanned = scan_ok(directory, plan_json)
+    guarded = guard_ok(plan_json, name, allowed)
+    if not scanned:
+        raise OpsError("the plan scan failed: see the findings above")
+    if not guarded:
+        raise OpsError("the guard refused the plan (see above)", REFUSED)
+    return directory
+
+
+def bootstrap(local: bool, yes: bool) -> None:
+    with ExitStack() as stack:
+        session = open_session(local, stack)
+        synthesize(session)
+        apply_bootstrap(session, auto=yes or local)
+        for name in bootstrap_stacks(session):
+            directory = session.outdir / STACKS_DIR / name
+            # A second plan must show nothing to do: the backend is exactly what the code says.
+            code = terraform(session, directory, "plan", "-input=false", "-no-color", "-detailed-exitcode",
+                             log="replan.log")  # fmt: skip
+            if code != 0:
+                print((directory / "replan.log").read_text(encoding="utf-8"), file=sys.stderr)
+                raise OpsError(f"{name}: a second plan is not empty (exit {code})")
+            print(f"{name}: backend ready (a second plan shows no changes)", flush=True)
+            outputs = subprocess.run(["terraform", f"-chdir={directory}", "output", "-no-color"], env=session.env,
+                                     capture_output=True, text=True, check=False).stdout  # fmt: skip
+            print("".join(f"  {line}\n" for line in outputs.splitlines()), end="")
+
+
+def plan(name: str, local: bool, image_tag: str | None, allowed: tuple[str, ...]) -> None:
+    with ExitStack() as stack:
+        session = open_session(local, stack)
+        directory = plan_and_check(session, name, ["-var", f"image_tag={image_tag}"] if image_tag else [], allowed)
+        print(f"plan saved: {os.path.relpath(directory / 'plan.tfplan', ROOT)}")
+
+
+def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tuple[str, ...]) -> None:
+    protected = checked(f"is {name} protected?", is_protected, name)
+    with ExitStack() as stack:
+        session = open_session(local, stack)
+        plan_args = ["-var", f"image_tag={image_tag}"] if image_tag else []
+        directory = plan_and_check(session, name, plan_args, allowed)
+        if local:
+            print(f"local mode: plan and scans passed; not applying ({NOT_APPLIED_LOCALLY})")
+            return
+        if not yes and protected and not confirm(f"Apply this plan to {name}?", name):
+            raise OpsError("not applied")
+        if terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan") != 0:
+            raise OpsError("terraform apply failed: the state lock is released; fix and run again")
+        print()
+        terraform(session, directory, "output", "-no-color")
+        url = subprocess.run(["terraform", f"-chdir={directory}", "output", "-raw", "app_url"], env=session.env,
+                             capture_output=True, text=True, check=False).stdout  # fmt: skip
+        print(f"app: {url}/health")
+
+
+def refuse_protected_destroy(session: Session, name: str) -> None:
+    synthesize(session)
+    print(f"refusing: {name} is protected (deletion protection is on); these resources hold data:")
+    for address in guard.stateful_in(stack_dir(session, name)):
+        print(f"  {address}")
+    print(f"""To destroy it on purpose:
+  1. take a final snapshot: aws rds create-db-cluster-snapshot \\
+       --db-cluster-identifier <project>-{name}-aurora-cluster \\
+       --db-cluster-snapshot-identifier <project>-{name}-final-$(date +%Y%m%d)
+  2. set deletion_protection = false under [database] in environments/{name}.toml
+  3. ./scripts/deploy.sh {name}   (turns RDS deletion protection off and drops prevent_destroy)
+  4. ./scripts/destroy.sh {name}""")
+    raise OpsError(f"{name} is protected: not destroyed", REFUSED)
+
+
+def destroy(name: str, yes: bool, local: bool) -> None:
+    protected = checked(f"is {name} protected?", is_protected, name)
+    with ExitStack() as stack:
+        if protected:  # refused before any emulator or terraform starts
+            refuse_protected_destroy(open_session(False, stack) if not local else _listing_session(), name)
+        session = open_session(local, stack)
+        synthesize(session)
+        stack_dir(session, name)
+        if local:
+            apply_bootstrap(session, auto=True)
+        directory, plan_json = make_plan(session, name, ["-destroy"])
+        plan_scan.print_summary(name, json.loads(plan_json.read_text(encoding="utf-8")))
+        if not guard_ok(plan_json, name, ()):
+            raise OpsError("the guard refused the destroy plan (see above)", REFUSED)
+        if local:
+            print("local mode: destroy planned; not applied")
+            return
+        if not yes and not confirm(f"Destroy {name} and the data listed above?", name):
+            raise OpsError("not destroyed")
+        if terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan") != 0:
+            raise OpsError("terraform apply (destroy) failed")
+
+
+def _listing_session() -> Session:
+    """Local mode's folder, without an emulator: only to list what a protected environment holds."""
+    env = {key: value for key, value in os.environ.items() if key != "LOCAL_AWS_ENDPOINT"}
+    return Session(True, env, local_dir() / "cdktf.out", local_dir())

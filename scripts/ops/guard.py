@@ -1,0 +1,86 @@
+"""Destructive-change guard: refuses a plan that deletes or replaces data in a protected environment.
+
+An environment is protected when its settings say so (environments.is_protected); the bootstrap stack
+(the state backend) always is. A refused plan exits 3 with a table of what it would destroy and the
+``--allow-destroy`` flags that would accept it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modules.layout import STACK_FILE
+
+# Resources whose deletion loses data or access to it.
+STATEFUL_TYPES = frozenset({
+    "aws_rds_cluster", "aws_rds_cluster_instance", "aws_elasticache_replication_group", "aws_kms_key",
+    "aws_ecr_repository", "aws_secretsmanager_secret", "aws_s3_bucket", "aws_dynamodb_table", "aws_backup_vault",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Destruction:
+    address: str
+    resource_type: str
+    action: str  # "delete" or "replace"
+
+
+def destructions(plan: dict[str, Any]) -> list[Destruction]:
+    """Stateful resources the plan deletes or replaces, in plan order."""
+    found = []
+    for change in plan.get("resource_changes", []):
+        actions = change.get("change", {}).get("actions", [])
+        if change.get("mode", "managed") != "managed" or "delete" not in actions:
+            continue
+        if change["type"] in STATEFUL_TYPES:
+            action = "replace" if "create" in actions else "delete"
+            found.append(Destruction(change["address"], change["type"], action))
+    return found
+
+
+def refused(plan: dict[str, Any], protected: bool, allowed: Iterable[str]) -> list[Destruction]:
+    if not protected:
+        return []
+    accepted = set(allowed)
+    return [item for item in destructions(plan) if item.address not in accepted]
+
+
+def stateful_resources(stack_json: dict[str, Any]) -> list[str]:
+    return [
+        f"{kind}.{name}"
+        for kind, blocks in sorted(stack_json.get("resource", {}).items())
+        if kind in STATEFUL_TYPES
+        for name in sorted(blocks)
+    ]
+
+
+def stateful_in(stack_dir: Path) -> list[str]:
+    return stateful_resources(json.loads((stack_dir / STACK_FILE).read_text(encoding="utf-8")))
+
+
+def review(plan: dict[str, Any], stack: str, protected: bool, allowed: Iterable[str]) -> bool:
+    """Prints what the plan destroys; True when acceptable, False (with the table) when refused."""
+    blocked = refused(plan, protected, allowed)
+    if not blocked:
+        destroyed = destructions(plan)
+        if destroyed:
+            state = "protected, allowed by --allow-destroy" if protected else "not protected"
+            print(f"guard: {len(destroyed)} stateful resource(s) deleted or replaced ({stack} is {state}):")
+            for item in destroyed:
+                print(f"  {item.action:<8} {item.resource_type:<36} {item.address}")
+        return True
+    print(f"guard: refusing: this plan would destroy data in {stack} (it is protected):")
+    print(f"  {'action':<8} {'type':<36} address")
+    for item in blocked:
+        print(f"  {item.action:<8} {item.resource_type:<36} {item.address}")
+    flags = " ".join(f"--allow-destroy {item.address}" for item in blocked)
+    print(f"If this is intended, run again with: {flags}")
+    return False
+
+
+def check(plan_file: Path, stack: str, protected: bool, allowed: Iterable[str]) -> bool:
+    return review(json.loads(plan_file.read_text(encoding="utf-8")), stack, protected, allowed)
