@@ -253,7 +253,7 @@ def test_deprecated_deletion_protection_is_read_with_a_warning_naming_the_new_ke
     set_key(environments / "stage.toml", "database", "deletion_protection", "false")
     stage = {config.name: config for config in load_environments(environments)}["stage"]
     assert stage.protected is False
-    assert stage.warnings == (
+    assert tuple(line for line in stage.warnings if "deprecated" in line) == (
         "environments/stage.toml: database.deletion_protection is deprecated: "
         "write protected = false under [environment] instead",
     )
@@ -278,3 +278,34 @@ def test_an_environment_without_the_switch_is_protected(environments: Path) -> N
     """Secure by default: forgetting the key never leaves data unprotected."""
     set_key(environments / "stage.toml", "environment", "protected", None)
     assert {config.name: config for config in load_environments(environments)}["stage"].protected is True
+
+
+@pytest.mark.parametrize("region", ["ca-central-1", "sa-east-1", "eu-north-1"])
+def test_a_region_without_app_runner_is_refused_naming_the_regions_it_has(environments: Path, region: str) -> None:
+    set_key(environments / "stage.toml", "environment", "region", f'"{region}"')
+    (problem,) = problems_of(environments)
+    assert problem.startswith(f'environments/stage.toml: environment.region = "{region}": expected a region where')
+    assert "us-east-1, us-east-2, us-west-2" in problem and "only compute backend" in problem
+
+
+@pytest.mark.parametrize(
+    ("address", "reserved"),
+    [
+        ("ops@example.com", True),
+        ("ops@mail.example.org", True),
+        ("ops@corp.test", True),
+        ("ops@host.invalid", True),
+        ("ops@localhost.localhost", True),
+        ("ops@example.io", False),
+        ("oncall@company.com", False),
+    ],
+)
+def test_alert_addresses_at_reserved_domains_are_warned_about(environments: Path, address: str, reserved: bool) -> None:
+    set_key(environments / "_defaults.toml", "alerts", "emails", f'["{address}"]')
+    stage = {config.name: config for config in load_environments(environments)}["stage"]
+    warned = [line for line in stage.warnings if "reserved domain" in line]
+    assert bool(warned) is reserved
+    if reserved:
+        assert warned[0].startswith(
+            f"environments/_defaults.toml (for environments/stage.toml): alerts.emails: {address}"
+        )

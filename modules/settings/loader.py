@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from modules.settings.alarms import AlarmSettings
-from modules.settings.alerts import AlertSettings
+from modules.settings.alerts import AlertSettings, undeliverable
 from modules.settings.app import AppSettings
 from modules.settings.budget import BudgetSettings
 from modules.settings.cache import ValkeySettings
 from modules.settings.database import AuroraSettings
 from modules.settings.environment import EnvironmentSettings
 from modules.settings.naming import NAME
+from modules.settings.regions import region_problem
 from modules.settings.schema import build, describe, type_problem
 
 DEFAULTS_FILE = "_defaults.toml"
@@ -213,10 +214,32 @@ def _load_one(
         found.append(
             f"{display(path)}: environment.name = {describe(name)}: expected {describe(path.stem)}, the file name"
         )
+    if not found:
+        across_problems, across_warnings = _across(built, sources, path)
+        found += across_problems
+        warnings += across_warnings
     problems.extend(found)
     if found:
         return None
     return EnvironmentConfig(source=path, warnings=tuple(warnings), **built)
+
+
+def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[list[str], list[str]]:
+    """Rules that read more than one table: (problems, warnings)."""
+    problems, warnings = [], []
+    region = built["environment"].region
+    wrong_region = region_problem("apprunner", region)
+    if wrong_region:
+        label = _label(sources, ("environment", "region"), path)
+        problems.append(f"{label}: environment.region = {describe(region)}: expected {wrong_region}")
+    reserved = undeliverable(built["alerts"].emails)
+    if reserved:
+        label = _label(sources, ("alerts", "emails"), path)
+        warnings.append(
+            f"{label}: alerts.emails: {', '.join(reserved)} is at a reserved domain: mail to it never arrives, "
+            "so alarms and budget alerts reach no one; set real addresses (a deploy to AWS refuses it)"
+        )
+    return problems, warnings
 
 
 def load_environment(path: Path) -> EnvironmentConfig:
