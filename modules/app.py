@@ -30,7 +30,7 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
     checkov ignores skip comments in Terraform JSON, but honours a baseline (a list of resource
     addresses with the check ids accepted on each): ``checkov -d cdktf.out`` picks it up through
     ``cdktf.out/.checkov.yaml``. checkov matches a baseline entry by resource and check id, not by
-    file; the gate (scripts/gate.py) reads the per-stack lists instead, so it matches per stack and
+    file; the gate (scripts/ops/gate.py) reads the per-stack lists instead, so it matches per stack and
     also fails on a suppression that no longer matches any finding.
     """
     failed_checks = []

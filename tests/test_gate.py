@@ -37,6 +37,8 @@ def test_every_stack_validates_and_passes_checkov(outdir: Path, tmp_path: Path) 
         assert item["validate"] == "valid", name
         assert item["failed"] == [] and item["stale"] == [] and item["passed"] > 0, name
     assert len(summary["bootstrap"]["suppressed"]) == 5
+    for name, item in summary.items():  # parliament, the second IAM linter, ran on every stack
+        assert item["iam_documents"] >= 3 and item["iam_failed"] == [] and item["iam_stale"] == [], name
     for report in ("results_json.json", "results_sarif.sarif", "results_junitxml.xml"):
         assert (tmp_path / "reports" / report).stat().st_size > 0
 
@@ -113,6 +115,16 @@ def test_an_unsuppressed_finding_and_a_stale_suppression_both_fail_the_gate(outd
     assert result.returncode == 1
     assert "bootstrap: FAILED CKV_AWS_145 aws_s3_bucket.state_logs" in result.stdout
     assert "bootstrap: STALE CKV_AWS_28 aws_dynamodb_table.state_lock" in result.stdout
+
+
+def test_an_iam_finding_nobody_accepted_fails_the_gate(outdir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "cdktf.out"
+    (copy / "stacks").mkdir(parents=True)
+    shutil.copytree(outdir / "stacks" / "bootstrap", copy / "stacks" / "bootstrap")
+    (copy / "stacks" / "bootstrap" / "iam-lint-suppressions.json").write_text("[]")
+    result = run_gate(copy, tmp_path / "reports", "--stacks", "bootstrap")
+    assert result.returncode == 1
+    assert "bootstrap: IAM FAILED RESOURCE_STAR aws_kms_key.state_key" in result.stdout
 
 
 def test_a_missing_stack_fails_the_gate(outdir: Path, tmp_path: Path) -> None:

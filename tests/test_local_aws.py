@@ -159,7 +159,7 @@ def test_destroy_refuses_a_protected_environment_and_says_how(local_aws: dict[st
     result = script(local_aws, "destroy.sh", "prod", "--local")
     assert result.returncode == 3
     assert "refusing: prod is protected" in result.stdout and "aws_rds_cluster.db" in result.stdout
-    assert "set deletion_protection = false" in result.stdout
+    assert "set protected = false under [environment]" in result.stdout
 
 
 def test_local_aws_script_prints_the_endpoint_first_and_stops_on_sigterm() -> None:

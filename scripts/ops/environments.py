@@ -11,11 +11,10 @@ naming the closest known one. Known environments are ``<name>.toml`` in the envi
 from __future__ import annotations
 
 import difflib
-import importlib
 import os
 from pathlib import Path
-from typing import Any
 
+from modules.settings import ConfigError, EnvironmentConfig, load_environment
 from scripts.ops.console import BAD_ARGUMENT, OpsError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,23 +72,11 @@ def parse_environment(argument: str, directory: Path | None = None) -> str:
     raise BadEnvironmentError(f"unknown environment {argument!r}{hint} ({listing})")
 
 
-def _loader() -> Any:
-    """The settings package (the lead moves it from modules/config.py to modules/settings/)."""
-    for module in ("modules.settings", "modules.config"):
-        try:
-            return importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-    raise ModuleNotFoundError("no settings module: modules.settings or modules.config")
-
-
-def load_settings(name: str) -> Any:
+def load_settings(name: str) -> EnvironmentConfig:
     """The settings of one parsed environment; a bad environment file is BadEnvironmentError (exit 2)."""
-    settings = _loader()
     try:
-        return settings.load_environment(environments_dir() / f"{name}.toml")
-    except settings.ConfigError as error:
+        return load_environment(environments_dir() / f"{name}.toml")
+    except ConfigError as error:
         raise BadEnvironmentError("\n".join(error.problems)) from error
 
 
@@ -97,10 +84,7 @@ def is_protected(name: str) -> bool:
     """The state backend always is; an environment when its settings say so."""
     if is_reserved(name):
         return True
-    config = load_settings(name)
-    protected = getattr(config, "protected", None)
-    if protected is None:
-        protected = config.database.deletion_protection
+    protected = load_settings(name).protected
     if not isinstance(protected, bool):
         raise TypeError(f"the protection setting of {name} is {protected!r}, not true or false")
     return protected

@@ -231,7 +231,7 @@ def refuse_protected_destroy(session: Session, name: str) -> None:
   1. take a final snapshot: aws rds create-db-cluster-snapshot \\
        --db-cluster-identifier <project>-{name}-aurora-cluster \\
        --db-cluster-snapshot-identifier <project>-{name}-final-$(date +%Y%m%d)
-  2. set deletion_protection = false under [database] in environments/{name}.toml
+  2. set protected = false under [environment] in environments/{name}.toml
   3. ./scripts/deploy.sh {name}   (turns RDS deletion protection off and drops prevent_destroy)
   4. ./scripts/destroy.sh {name}""")
     raise OpsError(f"{name} is protected: not destroyed", REFUSED)

@@ -1,8 +1,10 @@
-"""The quality gate on a synthesized cdktf.out: terraform validate and checkov on every stack.
+"""The quality gate on a synthesized cdktf.out: terraform validate, checkov and parliament (the second
+IAM linter, scripts/ops/iam_lint.py) on every stack.
 
 Fails when a stack file is missing, terraform validate fails, checkov cannot parse a file, checkov runs
 no check on a stack, a finding is not suppressed, or a suppression declared in Python no longer matches
-any finding (a stale suppression hides nothing and misleads reviewers). Terraform must be initialized
+any finding (a stale suppression hides nothing and misleads reviewers); the same for parliament's
+findings on IAM policies. Terraform must be initialized
 with the CLI configuration scripts/lib.sh writes (provider mirror or registry, shared plugin cache).
 ``validate=False`` is the static scan alone (what `cdktf synth`/`deploy` run through the app).
 """
@@ -20,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from modules.layout import STACK_FILE, STACKS_DIR, SUPPRESSIONS_FILE
+from modules.layout import LINT_SUPPRESSIONS_FILE, STACK_FILE, STACKS_DIR, SUPPRESSIONS_FILE
+from scripts.ops import iam_lint
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOM_CHECKS = ROOT / "policies" / "checkov"
@@ -44,10 +47,16 @@ class StackResult:
     suppressed: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # parliament, the second IAM linter (scripts/ops/iam_lint.py): documents linted and its findings.
+    iam_documents: int = 0
+    iam_failed: list[str] = field(default_factory=list)
+    iam_suppressed: list[str] = field(default_factory=list)
+    iam_stale: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.failed or self.stale or self.problems) and self.validate in ("valid", "skipped")
+        failures = self.failed or self.stale or self.problems or self.iam_failed or self.iam_stale
+        return not failures and self.validate in ("valid", "skipped")
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -232,7 +241,8 @@ def evaluate(
     stacks_dir = outdir / STACKS_DIR
     addresses = _read_stacks(stacks_dir, results)
     present = [name for name, result in results.items() if not result.problems]
-    options = {"timings": {} if timings is None else timings, "framework": framework, "validate": validate}
+    timings = {} if timings is None else timings
+    options = {"timings": timings, "framework": framework, "validate": validate}
     findings = _scan_and_validate(stacks_dir, present, results, reports, options)
     for error in findings["parsing_errors"]:
         stack = _stack_of(os.path.relpath(error, stacks_dir))
@@ -247,22 +257,44 @@ def evaluate(
                 results[stack].stale.append(f"{check_id} {resource}: declared, but checkov reports no such finding")
         if results[stack].passed + len(results[stack].failed) + len(results[stack].suppressed) == 0:
             results[stack].problems.append("checkov ran no check on this stack (wrong framework?)")
+    if framework == "terraform_json":
+        _timed(timings, "parliament (IAM policies)", _lint, stacks_dir, present, results)
     return list(results.values())
+
+
+def _lint(stacks_dir: Path, present: list[str], results: dict[str, StackResult]) -> None:
+    """parliament on every policy document of every stack, against the suppressions beside it."""
+    for name in present:
+        document = json.loads((stacks_dir / name / STACK_FILE).read_text(encoding="utf-8"))
+        accepted = json.loads((stacks_dir / name / LINT_SUPPRESSIONS_FILE).read_text(encoding="utf-8"))
+        linted = iam_lint.check(document, accepted)
+        result = results[name]
+        result.iam_documents = linted.documents
+        result.iam_failed, result.iam_suppressed, result.iam_stale = linted.failed, linted.suppressed, linted.stale
+        if linted.documents == 0 and "resource" in document:
+            result.problems.append("parliament found no IAM policy document to lint")
 
 
 def print_summary(results: list[StackResult], seconds: float) -> None:
     print(
         f"{'stack':<12} {'resources':>9} {'data':>5} {'outputs':>7}  {'validate':<9} "
-        f"{'passed':>6} {'failed':>6} {'suppressed':>10} {'stale':>5}"
+        f"{'passed':>6} {'failed':>6} {'suppressed':>10} {'stale':>5}  {'iam docs/failed/accepted':>24}"
     )
     for result in results:
         validate = result.validate if result.validate in ("valid", "not run", "skipped") else "INVALID"
         print(
             f"{result.name:<12} {result.resources:>9} {result.data_sources:>5} {result.outputs:>7}  {validate:<9} "
-            f"{result.passed:>6} {len(result.failed):>6} {len(result.suppressed):>10} {len(result.stale):>5}"
+            f"{result.passed:>6} {len(result.failed):>6} {len(result.suppressed):>10} {len(result.stale):>5}  "
+            f"{f'{result.iam_documents}/{len(result.iam_failed)}/{len(result.iam_suppressed)}':>24}"
         )
     for result in results:
-        for label, lines in (("FAILED", result.failed), ("STALE", result.stale), ("PROBLEM", result.problems)):
+        for label, lines in (
+            ("FAILED", result.failed),
+            ("STALE", result.stale),
+            ("PROBLEM", result.problems),
+            ("IAM FAILED", result.iam_failed),
+            ("IAM STALE", result.iam_stale),
+        ):
             for line in lines:
                 print(f"{result.name}: {label} {line}")
         if result.validate not in ("valid", "not run", "skipped"):
