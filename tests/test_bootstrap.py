@@ -48,8 +48,7 @@ def test_key_rotates_and_has_an_explicit_policy(stack_json) -> None:
     ]
     assert (
         '"AWS" = "arn:${data.aws_partition.state_partition.partition}:iam::'
-        '${data.aws_caller_identity.state_account.account_id}:root"'
-        in policy
+        '${data.aws_caller_identity.state_account.account_id}:root"' in policy
     )
     assert key["lifecycle"] == {"prevent_destroy": True}
 

@@ -82,7 +82,9 @@ def test_a_budget_below_the_idle_cost_warns_naming_the_file_budget_and_estimate(
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ") and "budget.monthly_usd" in line]
+    warnings = [
+        line for line in result.stderr.splitlines() if line.startswith("warning: ") and "budget.monthly_usd" in line
+    ]
     assert len(warnings) == 1
     assert re.fullmatch(
         r"warning: environments/prod.toml: budget.monthly_usd = 25 is below the idle estimate of \d+\.\d\d "
