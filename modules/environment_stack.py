@@ -9,7 +9,7 @@ from modules.compute.ecr import ContainerRepository, EcrSettings
 from modules.data.aurora import AuroraServerless
 from modules.data.backup import BackupSettings, DatabaseBackup
 from modules.data.valkey import ValkeyCache
-from modules.framework import Construct, S3Backend, TerraformVariable, aws
+from modules.framework import Construct, S3Backend, TerraformVariable, TerraformVariableValidationConfig, aws
 from modules.network.default_vpc import DefaultVpc
 from modules.observability.alarms import AlarmTargets, ServiceAlarms
 from modules.observability.budget import CostBudget
@@ -94,6 +94,19 @@ class EnvironmentStack(Stack):
 
     def _data_tier(self) -> None:
         config, env = self.config, self.config.environment
+        suffix = TerraformVariable(
+            self,
+            "final_snapshot_suffix",
+            type="string",
+            default="",
+            description="Set by scripts/destroy.sh to -<UTC date>-<time>: each destroy names its own final snapshots",
+            validation=[
+                TerraformVariableValidationConfig(
+                    condition='${can(regex("^(-[0-9]{8}-[0-9]{6})?$", var.final_snapshot_suffix))}',
+                    error_message="final_snapshot_suffix is empty or -YYYYMMDD-HHMMSS.",
+                )
+            ],
+        ).string_value
         self.database = AuroraServerless(
             self,
             "db",
@@ -105,6 +118,7 @@ class EnvironmentStack(Stack):
             region=env.region,
             partition=self.partition,
             log_retention_days=env.log_retention_days,
+            final_snapshot_suffix=suffix,
         )
         self.backup = DatabaseBackup(
             self,
@@ -123,6 +137,7 @@ class EnvironmentStack(Stack):
             subnet_ids=self.network.subnet_ids,
             kms_key_arn=self.key.arn,
             log_retention_days=env.log_retention_days,
+            final_snapshot_suffix=suffix,
         )
         app = self.app_firewall.connections
         self.database.connections.allow_from(

@@ -152,6 +152,7 @@ from cdktf import (  # noqa: E402
     TerraformResourceLifecycle,
     TerraformStack,
     TerraformVariable,
+    TerraformVariableValidationConfig,
     Testing,
     Token,
 )
@@ -176,6 +177,7 @@ __all__ = [
     "TerraformResourceLifecycle",
     "TerraformStack",
     "TerraformVariable",
+    "TerraformVariableValidationConfig",
     "Testing",
     "Token",
     "aws",

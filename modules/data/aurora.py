@@ -39,9 +39,11 @@ class AuroraServerless(Construct):
         region: str,
         partition: str,
         log_retention_days: int,
+        final_snapshot_suffix: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        self.final_snapshot_suffix = final_snapshot_suffix
         self.identifier: str = resource_name(name_prefix, "aurora-cluster", RDS_IDENTIFIER)
         self.connections: Connections = security_group(
             self,
@@ -151,7 +153,10 @@ class AuroraServerless(Construct):
             preferred_backup_window=settings.backup_window,
             preferred_maintenance_window=settings.maintenance_window,
             skip_final_snapshot=False,
-            final_snapshot_identifier=resource_name(self.identifier, "final", RDS_SNAPSHOT),
+            # Each destroy sets its own suffix (scripts/ops/applying.py): a name an earlier destroy took would
+            # make this one fail.
+            final_snapshot_identifier=resource_name(self.identifier, "final", RDS_SNAPSHOT)
+            + self.final_snapshot_suffix,
             db_subnet_group_name=subnet_group.name,
             db_cluster_parameter_group_name=parameter_group.name,
             vpc_security_group_ids=[self.connections.security_group_id],

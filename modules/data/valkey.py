@@ -37,9 +37,11 @@ class ValkeyCache(Construct):
         subnet_ids: list[str],
         kms_key_arn: str,
         log_retention_days: int,
+        final_snapshot_suffix: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        self.final_snapshot_suffix = final_snapshot_suffix
         self.replication_group_id = group_id = resource_name(name_prefix, "valkey", ELASTICACHE_ID)
         self.connections: Connections = security_group(
             self,
@@ -202,7 +204,8 @@ class ValkeyCache(Construct):
             user_group_ids=[user_group_id],
             snapshot_retention_limit=settings.snapshot_retention_days,
             snapshot_window=settings.snapshot_window,
-            final_snapshot_identifier=f"{self.replication_group_id}-final",
+            final_snapshot_identifier=resource_name(self.replication_group_id, "final", GENERAL)
+            + self.final_snapshot_suffix,
             maintenance_window=settings.maintenance_window,
             auto_minor_version_upgrade="true",
             log_delivery_configuration=[

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from modules.settings import ConfigError, EnvironmentConfig, load_environment
+from modules.settings.alerts import undeliverable
 from scripts.ops.console import BAD_ARGUMENT, OpsError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,3 +89,16 @@ def is_protected(name: str) -> bool:
     if not isinstance(protected, bool):
         raise TypeError(f"the protection setting of {name} is {protected!r}, not true or false")
     return protected
+
+
+def undeliverable_alerts(name: str) -> str | None:
+    """Why a deploy to AWS must not go ahead with these alert recipients, or None."""
+    config = load_settings(name)
+    reserved = undeliverable(config.alerts.emails)
+    if not reserved:
+        return None
+    return (
+        f"{', '.join(reserved)} in [alerts] emails (environments/{config.source.name} or _defaults.toml) "
+        "is at a reserved domain and never confirms the SNS subscription: alarms and budget alerts would reach "
+        "no one. Set the team's real addresses under [alerts] emails (local mode accepts them)."
+    )

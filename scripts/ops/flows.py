@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modules.layout import STACK_FILE, STACKS_DIR
-from scripts.ops import guard, plan_scan
+from scripts.ops import applying, guard, plan_scan
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, confirm, say, step
-from scripts.ops.environments import is_protected, is_reserved
+from scripts.ops.environments import is_protected, is_reserved, undeliverable_alerts
 from scripts.ops.local_aws import local_aws, local_environment
 from scripts.ops.safety import checked
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_APPLIED_LOCALLY = "moto cannot create App Runner services, budgets or Valkey groups"
 
 
 @dataclass
@@ -204,12 +203,21 @@ def plan(name: str, local: bool, image_tag: str | None, allowed: tuple[str, ...]
 
 def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tuple[str, ...]) -> None:
     protected = checked(f"is {name} protected?", is_protected, name)
+    if not local:
+        unreachable = checked(f"do {name}'s alerts reach someone?", undeliverable_alerts, name)
+        if unreachable:
+            raise OpsError(f"refusing to deploy {name}: {unreachable}", BAD_ARGUMENT)
     with ExitStack() as stack:
         session = open_session(local, stack)
         plan_args = ["-var", f"image_tag={image_tag}"] if image_tag else []
         directory = plan_and_check(session, name, plan_args, allowed)
         if local:
-            print(f"local mode: plan and scans passed; not applying ({NOT_APPLIED_LOCALLY})")
+            if not yes:
+                print("local mode: plan and scans passed; not applying (--yes applies it to the local AWS)")
+                return
+            plan_document = applying.read_plan(directory / "plan.json")
+            with step(f"terraform apply ({name}, local AWS)"):
+                applying.apply_locally(_terraform_in(session), directory, session.env, plan_document)
             return
         if not yes and protected and not confirm(f"Apply this plan to {name}?", name):
             raise OpsError("not applied")
@@ -251,13 +259,45 @@ def destroy(name: str, yes: bool, local: bool) -> None:
         plan_scan.print_summary(name, json.loads(plan_json.read_text(encoding="utf-8")))
         if not guard_ok(plan_json, name, ()):
             raise OpsError("the guard refused the destroy plan (see above)", REFUSED)
-        if local:
-            print("local mode: destroy planned; not applied")
+        if local and not yes:
+            print("local mode: destroy planned; not applied (--yes applies it to the local AWS)")
             return
         if not yes and not confirm(f"Destroy {name} and the data listed above?", name):
             raise OpsError("not destroyed")
+        suffix = name_final_snapshots(session, directory, name)
+        make_plan(session, name, ["-destroy", "-var", f"{applying.SUFFIX_VARIABLE}={suffix}"])
         if terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan") != 0:
             raise OpsError("terraform apply (destroy) failed")
+        print(f"{name} destroyed; final snapshots (where taken) end in {suffix}")
+
+
+def _terraform_in(session: Session) -> applying.Terraform:
+    def run(directory: Path, *args: str, log: str | None = None) -> int:
+        return terraform(session, directory, *args, log=log)
+
+    return run
+
+
+def name_final_snapshots(session: Session, directory: Path, name: str) -> str:
+    """Terraform reads final_snapshot_identifier from the state when it destroys: write this destroy's
+    own names there first (an update of that attribute alone), so no earlier destroy's snapshot blocks it."""
+    suffix = applying.snapshot_suffix()
+    targets = applying.snapshotted_in_state(directory, session.env)
+    if not targets:
+        return suffix
+    arguments = ["plan", "-input=false", "-no-color", "-out=snapshots.tfplan"]
+    arguments += ["-var", f"{applying.SUFFIX_VARIABLE}={suffix}", *(f"-target={address}" for address in targets)]
+    terraform_or_fail(session, directory, arguments, "snapshots.log", f"planning {name}'s final snapshot names failed")
+    other = applying.only_snapshot_names_change(applying.read_plan(show_json(session, directory, "snapshots.tfplan")))
+    if other:
+        raise OpsError(
+            f"refusing to destroy {name}: it has changes besides its final snapshot names: {', '.join(other)} "
+            "(deploy it first, or review them)",
+            REFUSED,
+        )
+    terraform_or_fail(session, directory, ["apply", "-input=false", "-no-color", "snapshots.tfplan"], "snapshots.log",
+                      f"writing {name}'s final snapshot names failed")  # fmt: skip
+    return suffix
 
 
 def _listing_session() -> Session:
