@@ -1,7 +1,9 @@
 """The project's local AWS (scripts/ops/emulator) through the real AWS provider: one emulator for the module,
 a configuration with the resource shapes moto alone cannot apply (valkey user group, parameter group,
-replication group, budget subscribers, backup selection) applied, planned again with no change, destroyed;
-then AWS's rules (error codes) and the test hooks through boto3."""
+replication group, cache subnet group, budget subscribers, backup selection) or reads back otherwise than it
+was written (backup tags, security group rule descriptions, Aurora's engine_lifecycle_support and Performance
+Insights) applied, planned again with no change, destroyed; then AWS's rules (error codes), what moto did not
+keep, and the test hooks through boto3."""
 
 from __future__ import annotations
 
@@ -121,7 +123,9 @@ def test_the_stack_applies_plans_clean_and_destroys(
     assert init.returncode == 0, init.stdout + init.stderr
     apply = terraform(terraform_env, workdir, "apply", "-auto-approve", *variables)
     assert apply.returncode == 0, apply.stdout + apply.stderr
-    assert "Resources: 13 added" in apply.stdout
+    assert "Resources: 20 added" in apply.stdout
+    # The instance's CA is AWS's default: no modify and reboot, each waited on, after the create.
+    assert "aws_rds_cluster_instance.db: Modifying" not in apply.stdout
     plan = terraform(terraform_env, workdir, "plan", "-detailed-exitcode", *variables)
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "No changes." in plan.stdout
@@ -129,7 +133,7 @@ def test_the_stack_applies_plans_clean_and_destroys(
     assert members["CacheClusters"][0]["CacheParameterGroup"]["CacheParameterGroupName"] == "emu-valkey8"
     destroy = terraform(terraform_env, workdir, "destroy", "-auto-approve", *variables)
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
-    assert "Resources: 13 destroyed" in destroy.stdout
+    assert "Resources: 20 destroyed" in destroy.stdout
 
 
 def make_user(elasticache: Any, user_id: str, user_name: str, **mode: Any) -> None:
@@ -213,6 +217,135 @@ def test_a_vault_holding_a_recovery_point_cannot_be_deleted(emulator: dict[str, 
     for arn in (point, hooked):
         backup.delete_recovery_point(BackupVaultName="held", RecoveryPointArn=arn)
     backup.delete_backup_vault(BackupVaultName="held")
+
+
+def test_a_cache_subnet_group_is_modified_and_deleted_once_unused(emulator: dict[str, Any]) -> None:
+    ec2, elasticache = client(emulator, "ec2"), client(emulator, "elasticache")
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{n}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]
+        for n, zone in ((1, "a"), (2, "b"), (3, "c"))
+    ]
+    ids = [subnet["SubnetId"] for subnet in subnets]
+    elasticache.create_cache_subnet_group(
+        CacheSubnetGroupName="subnets", CacheSubnetGroupDescription="first", SubnetIds=ids[:2]
+    )
+    modified = elasticache.modify_cache_subnet_group(
+        CacheSubnetGroupName="subnets", CacheSubnetGroupDescription="second", SubnetIds=ids[1:]
+    )["CacheSubnetGroup"]
+    assert modified["CacheSubnetGroupDescription"] == "second" and modified["VpcId"] == vpc
+    group = elasticache.describe_cache_subnet_groups(CacheSubnetGroupName="subnets")["CacheSubnetGroups"][0]
+    assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted(ids[1:])
+    elasticache.create_replication_group(
+        ReplicationGroupId="in-subnets", ReplicationGroupDescription="uses the group", CacheSubnetGroupName="subnets"
+    )
+    delete = elasticache.delete_cache_subnet_group
+    assert error_code(delete, CacheSubnetGroupName="subnets") == "CacheSubnetGroupInUse"
+    elasticache.delete_replication_group(ReplicationGroupId="in-subnets")
+    delete(CacheSubnetGroupName="subnets")
+    describe = elasticache.describe_cache_subnet_groups
+    assert error_code(describe, CacheSubnetGroupName="subnets") == "CacheSubnetGroupNotFoundFault"
+    assert error_code(delete, CacheSubnetGroupName="subnets") == "CacheSubnetGroupNotFoundFault"
+
+
+def signed_get(emulator: dict[str, Any], service: str, path: str) -> dict[str, Any]:
+    """A GET as the Go SDK sends it (no trailing slash); moto routes on the signature's service."""
+    scope = f"test/20260101/us-east-1/{service}/aws4_request"
+    request = urllib.request.Request(
+        f"{emulator['endpoint']}{path}",
+        headers={"Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=0"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_backup_tags_given_at_create_are_listed(emulator: dict[str, Any]) -> None:
+    backup = client(emulator, "backup")
+    vault = backup.create_backup_vault(BackupVaultName="tagged", BackupVaultTags={"project": "emu"})
+    plan = backup.create_backup_plan(
+        BackupPlan={"BackupPlanName": "tagged", "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "tagged"}]},
+        BackupPlanTags={"environment": "test"},
+    )
+    for arn, tags in ((vault["BackupVaultArn"], {"project": "emu"}), (plan["BackupPlanArn"], {"environment": "test"})):
+        assert backup.list_tags(ResourceArn=arn)["Tags"] == tags
+        assert signed_get(emulator, "backup", f"/tags/{arn}")["Tags"] == tags
+    backup.delete_backup_plan(BackupPlanId=plan["BackupPlanId"])
+    backup.delete_backup_vault(BackupVaultName="tagged")
+    again = backup.create_backup_vault(BackupVaultName="tagged")
+    assert backup.list_tags(ResourceArn=again["BackupVaultArn"])["Tags"] == {}
+    backup.delete_backup_vault(BackupVaultName="tagged")
+
+
+def test_aurora_reads_back_lifecycle_support_and_performance_insights(emulator: dict[str, Any]) -> None:
+    rds = client(emulator, "rds")
+    rds.create_db_cluster(
+        DBClusterIdentifier="insights",
+        Engine="aurora-postgresql",
+        EngineVersion="16.6",
+        MasterUsername="app",
+        MasterUserPassword=PASSWORD,
+        EngineLifecycleSupport="open-source-rds-extended-support-disabled",
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0, "MaxCapacity": 2},
+    )
+    key = "arn:aws:kms:us-east-1:123456789012:key/insights"
+    rds.create_db_instance(
+        DBInstanceIdentifier="insights-1",
+        DBClusterIdentifier="insights",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.serverless",
+        EnablePerformanceInsights=True,
+        PerformanceInsightsKMSKeyId=key,
+    )
+    cluster = rds.describe_db_clusters(DBClusterIdentifier="insights")["DBClusters"][0]
+    assert cluster["EngineLifecycleSupport"] == "open-source-rds-extended-support-disabled"
+    assert "ScalingConfigurationInfo" not in cluster  # serverless v1 only
+    instance = rds.describe_db_instances(DBInstanceIdentifier="insights-1")["DBInstances"][0]
+    assert instance["EngineLifecycleSupport"] == "open-source-rds-extended-support-disabled"
+    assert instance["PerformanceInsightsEnabled"] is True
+    assert instance["PerformanceInsightsKMSKeyId"] == key
+    assert instance["PerformanceInsightsRetentionPeriod"] == 7  # AWS's default
+    assert instance["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
+    rds.modify_db_instance(
+        DBInstanceIdentifier="insights-1", EnablePerformanceInsights=True, PerformanceInsightsRetentionPeriod=31
+    )
+    assert (
+        rds.describe_db_instances(DBInstanceIdentifier="insights-1")["DBInstances"][0][
+            "PerformanceInsightsRetentionPeriod"
+        ]
+        == 31
+    )
+    rds.modify_db_instance(DBInstanceIdentifier="insights-1", EnablePerformanceInsights=False)
+    instance = rds.describe_db_instances(DBInstanceIdentifier="insights-1")["DBInstances"][0]
+    assert instance["PerformanceInsightsEnabled"] is False and "PerformanceInsightsKMSKeyId" not in instance
+    rds.create_db_cluster(
+        DBClusterIdentifier="defaulted", Engine="aurora-postgresql", MasterUsername="app", MasterUserPassword=PASSWORD
+    )
+    defaulted = rds.describe_db_clusters(DBClusterIdentifier="defaulted")["DBClusters"][0]
+    assert defaulted["EngineLifecycleSupport"] == "open-source-rds-extended-support"
+
+
+def test_security_group_rules_keep_their_descriptions(emulator: dict[str, Any]) -> None:
+    ec2 = client(emulator, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.41.0.0/16")["Vpc"]["VpcId"]
+    app = ec2.create_security_group(GroupName="described-app", Description="app", VpcId=vpc)["GroupId"]
+    cache = ec2.create_security_group(GroupName="described-cache", Description="cache", VpcId=vpc)["GroupId"]
+    port = {"IpProtocol": "tcp", "FromPort": 6379, "ToPort": 6379}
+    pair = {"GroupId": app, "Description": "Valkey from the app"}
+    ec2.authorize_security_group_ingress(GroupId=cache, IpPermissions=[{**port, "UserIdGroupPairs": [pair]}])
+    ranges = [{"CidrIp": "10.41.0.0/24", "Description": "from the subnet"}]
+    ec2.authorize_security_group_ingress(GroupId=cache, IpPermissions=[{**port, "IpRanges": ranges}])
+    egress = {**port, "UserIdGroupPairs": [{"GroupId": cache, "Description": "Valkey to the cache"}]}
+    added = ec2.authorize_security_group_egress(GroupId=app, IpPermissions=[egress])["SecurityGroupRules"]
+    assert [rule["Description"] for rule in added] == ["Valkey to the cache"]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [cache, app]}])
+    described = {rule.get("Description") for rule in rules["SecurityGroupRules"]}
+    assert {"Valkey from the app", "from the subnet", "Valkey to the cache"} <= described
+    # A description does not make a rule another one.
+    other = {**port, "UserIdGroupPairs": [{"GroupId": app, "Description": "other words"}]}
+    assert (
+        error_code(ec2.authorize_security_group_ingress, GroupId=cache, IpPermissions=[other])
+        == "InvalidPermission.Duplicate"
+    )
 
 
 def test_the_version_hook_changes_what_is_reported(emulator: dict[str, Any]) -> None:

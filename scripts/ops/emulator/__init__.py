@@ -9,9 +9,13 @@ Added, in moto's backend/response pattern (methods on moto's backend and respons
   (Create/Describe/Modify/Reset/Delete, DescribeCacheParameters), replication groups whose member
   clusters report what the group was given; CreateUser's valkey and IAM rules;
 - Budgets: DescribeSubscribersForNotification, Create/Update/DeleteSubscriber;
+- ElastiCache cache subnet groups: Modify/DeleteCacheSubnetGroup (cache_subnets.py);
 - Backup: Create/Get/Delete/ListBackupSelection(s), StartBackupJob (a completed recovery point),
   ListRecoveryPointsByBackupVault, DeleteRecoveryPoint; DeleteBackupVault refuses a vault holding
-  recovery points, DeleteBackupPlan one with selections;
+  recovery points, DeleteBackupPlan one with selections; ListTags at the path the Go SDK sends;
+- RDS: EngineLifecycleSupport and Performance Insights kept and reported, ScalingConfigurationInfo only
+  for serverless v1, AWS's default CA for a new instance (rds.py);
+- EC2: a security group rule's Description whatever it refers to (ec2.py);
 - test hooks: POST /_emulator/set-engine-version and /_emulator/recovery-point (see hooks.py).
 
 Nothing here imports cdktf, jsii or the provider bindings.

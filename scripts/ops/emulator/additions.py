@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from scripts.ops.emulator import backup, budgets, elasticache
+from scripts.ops.emulator import backup, budgets, cache_subnets, ec2, elasticache, rds
 
 _lock = threading.Lock()
 _installed: list[bool] = []
@@ -15,6 +15,9 @@ def install() -> None:
         if _installed:
             return
         elasticache.install()
+        cache_subnets.install()
         budgets.install()
         backup.install()
+        rds.install()
+        ec2.install()
         _installed.append(True)

@@ -1,5 +1,7 @@
 """Backup additions: backup selections, recovery points (StartBackupJob creates one, as a finished job
-would), and AWS's rule that a vault holding recovery points cannot be deleted."""
+would), AWS's rule that a vault holding recovery points cannot be deleted, and ListTags for the path the
+AWS SDKs send (moto 5.2.5 reads the ARN only from `/tags/{arn}/`, with the trailing slash boto3 adds and the
+Go SDK does not, so the provider read no tags back); a deleted vault or plan leaves no tags behind."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from moto.core.utils import unix_time
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
+from scripts.ops.emulator.patching import add_members, replace
+
 VAULT_NOT_EMPTY = "Backup vault cannot be deleted because it contains recovery points."
 PLAN_HAS_SELECTIONS = "Related backup plan selections must be deleted prior to backup plan deletion."
 URL_PATHS = {
@@ -30,13 +34,17 @@ URL_PATHS = {
 class BackupAdditionsBackend:
     @property
     def selections(self: Any) -> dict[str, dict[str, Any]]:
-        return self.__dict__.setdefault("_selections", {})
+        selections: dict[str, dict[str, Any]] = self.__dict__.setdefault("_selections", {})
+        return selections
 
     @property
     def recovery_points(self: Any) -> dict[str, dict[str, Any]]:
-        return self.__dict__.setdefault("_recovery_points", {})
+        points: dict[str, dict[str, Any]] = self.__dict__.setdefault("_recovery_points", {})
+        return points
 
-    def create_backup_selection(self: Any, plan_id: str, selection: dict[str, Any], request_id: str | None) -> dict:
+    def create_backup_selection(
+        self: Any, plan_id: str, selection: dict[str, Any], request_id: str | None
+    ) -> dict[str, Any]:
         if plan_id not in self.plans or self.plans[plan_id].deletion_date is not None:
             raise ResourceNotFoundException(f"Backup plan {plan_id} not found")
         record = {
@@ -50,7 +58,7 @@ class BackupAdditionsBackend:
         return record
 
     def get_backup_selection(self: Any, plan_id: str, selection_id: str) -> dict[str, Any]:
-        record = self.selections.get(selection_id)
+        record: dict[str, Any] | None = self.selections.get(selection_id)
         if record is None or record["BackupPlanId"] != plan_id:
             raise ResourceNotFoundException(f"Backup selection {selection_id} not found in plan {plan_id}")
         return record
@@ -62,7 +70,9 @@ class BackupAdditionsBackend:
     def list_backup_selections(self: Any, plan_id: str) -> list[dict[str, Any]]:
         return [r for r in self.selections.values() if r["BackupPlanId"] == plan_id]
 
-    def add_recovery_point(self: Any, vault_name: str, resource_arn: str, iam_role_arn: str | None = None) -> dict:
+    def add_recovery_point(
+        self: Any, vault_name: str, resource_arn: str, iam_role_arn: str | None = None
+    ) -> dict[str, Any]:
         vault = self.describe_backup_vault(vault_name)
         prefix = f"arn:{get_partition(self.region_name)}:backup:{self.region_name}:{self.account_id}"
         arn = f"{prefix}:recovery-point:{mock_random.uuid4()}"
@@ -140,6 +150,10 @@ class BackupAdditionsResponse:
         self.backup_backend.delete_recovery_point(self._segment("backup-vaults"), arn)
         return "{}"
 
+    def list_tags(self: Any) -> str:
+        arn = unquote(self.path.split("/tags/", 1)[1]).rstrip("/")
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=arn)})
+
 
 def _selection_summary(selection: dict[str, Any]) -> dict[str, Any]:
     return {"SelectionName": selection.get("SelectionName"), "IamRoleArn": selection.get("IamRoleArn")}
@@ -150,7 +164,10 @@ def refuse_non_empty_vault(original: Any) -> Any:
     def delete_backup_vault(self: Any, backup_vault_name: str) -> None:
         if any(p["BackupVaultName"] == backup_vault_name for p in self.recovery_points.values()):
             raise InvalidRequestException(VAULT_NOT_EMPTY)
+        vault = self.vaults.get(backup_vault_name)
         original(self, backup_vault_name)
+        if vault is not None:
+            self.tagger.delete_all_tags_for_resource(vault.backup_vault_arn)
 
     return delete_backup_vault
 
@@ -160,20 +177,18 @@ def refuse_plan_with_selections(original: Any) -> Any:
     def delete_backup_plan(self: Any, backup_plan_id: str) -> Any:
         if self.list_backup_selections(backup_plan_id):
             raise InvalidRequestException(PLAN_HAS_SELECTIONS)
-        return original(self, backup_plan_id)
+        deleted = original(self, backup_plan_id)
+        self.tagger.delete_all_tags_for_resource(deleted[1])
+        return deleted
 
     return delete_backup_plan
 
 
 def install() -> None:
-    for name, member in vars(BackupAdditionsBackend).items():
-        if not name.startswith("__"):
-            setattr(BackupBackend, name, member)
-    for name, member in vars(BackupAdditionsResponse).items():
-        if not name.startswith("__"):
-            setattr(BackupResponse, name, member)
-    BackupBackend.delete_backup_vault = refuse_non_empty_vault(BackupBackend.delete_backup_vault)
-    BackupBackend.delete_backup_plan = refuse_plan_with_selections(BackupBackend.delete_backup_plan)
+    add_members(BackupBackend, BackupAdditionsBackend)
+    add_members(BackupResponse, BackupAdditionsResponse)
+    replace(BackupBackend, "delete_backup_vault", refuse_non_empty_vault(BackupBackend.delete_backup_vault))
+    replace(BackupBackend, "delete_backup_plan", refuse_plan_with_selections(BackupBackend.delete_backup_plan))
     # Flask paths: no "/?" (moto drops only "$"); a rule ending in "/" matches with or without the slash.
     merged = {**URL_PATHS, **urls.url_paths}
     urls.url_paths.clear()

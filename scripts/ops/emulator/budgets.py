@@ -12,6 +12,8 @@ from moto.budgets.exceptions import DuplicateRecordException, NotFoundException
 from moto.budgets.models import BudgetsBackend, Notification
 from moto.budgets.responses import BudgetsResponse
 
+from scripts.ops.emulator.patching import add_members, replace
+
 KEYS = ("NotificationType", "ComparisonOperator", "ThresholdType")
 
 
@@ -28,10 +30,13 @@ class BudgetsAdditionsBackend:
             raise NotFoundException(f"Unable to get budget: {budget_name} - the budget doesn't exist.")
         for candidate in budget.notifications:
             if same_notification(candidate.details, notification):
-                return candidate
+                found: Notification = candidate
+                return found
         raise NotFoundException(f"Unable to find notification for budget: {budget_name}")
 
-    def describe_subscribers_for_notification(self: Any, account_id: str, budget_name: str, notification: Any) -> list:
+    def describe_subscribers_for_notification(
+        self: Any, account_id: str, budget_name: str, notification: Any
+    ) -> list[Any]:
         return list(self.find_notification(account_id, budget_name, notification).subscribers)
 
     def create_subscriber(self: Any, account_id: str, budget_name: str, notification: Any, subscriber: Any) -> None:
@@ -48,7 +53,8 @@ class BudgetsAdditionsBackend:
 
     @property
     def resource_tags(self: Any) -> dict[str, list[dict[str, str]]]:
-        return self.__dict__.setdefault("_resource_tags", {})
+        tags: dict[str, list[dict[str, str]]] = self.__dict__.setdefault("_resource_tags", {})
+        return tags
 
     def tag_budget_resource(self: Any, arn: str, tags: list[dict[str, str]]) -> None:
         current = {tag["Key"]: tag["Value"] for tag in self.resource_tags.get(arn, [])}
@@ -98,7 +104,7 @@ def keep_tags_on_create(original: Any) -> Any:
 
     @functools.wraps(original)
     def create_budget(self: Any) -> str:
-        result = original(self)
+        result: str = original(self)
         tags = self._get_param("ResourceTags") or []
         if tags:
             name = self._get_param("Budget")["BudgetName"]
@@ -110,10 +116,6 @@ def keep_tags_on_create(original: Any) -> Any:
 
 
 def install() -> None:
-    for name, member in vars(BudgetsAdditionsBackend).items():
-        if not name.startswith("__"):
-            setattr(BudgetsBackend, name, member)
-    for name, member in vars(BudgetsAdditionsResponse).items():
-        if not name.startswith("__"):
-            setattr(BudgetsResponse, name, member)
-    BudgetsResponse.create_budget = keep_tags_on_create(BudgetsResponse.create_budget)
+    add_members(BudgetsBackend, BudgetsAdditionsBackend)
+    add_members(BudgetsResponse, BudgetsAdditionsResponse)
+    replace(BudgetsResponse, "create_budget", keep_tags_on_create(BudgetsResponse.create_budget))

@@ -25,6 +25,8 @@ from moto.elasticache.models import CacheCluster, ElastiCacheBackend, Replicatio
 from moto.elasticache.responses import ElastiCacheResponse
 from moto.utilities.utils import get_partition
 
+from scripts.ops.emulator.patching import add_members, replace
+
 NO_PASSWORD = "no-password-required"
 DEFAULT_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
 ARN_PATTERN = re.compile(
@@ -118,11 +120,13 @@ class ElastiCacheAdditionsBackend:
 
     @property
     def user_groups(self: Any) -> dict[str, UserGroup]:
-        return self.__dict__.setdefault("_user_groups", {})
+        groups: dict[str, UserGroup] = self.__dict__.setdefault("_user_groups", {})
+        return groups
 
     @property
     def cache_parameter_groups(self: Any) -> dict[str, CacheParameterGroup]:
-        return self.__dict__.setdefault("_cache_parameter_groups", {})
+        groups: dict[str, CacheParameterGroup] = self.__dict__.setdefault("_cache_parameter_groups", {})
+        return groups
 
     def _checked_members(self: Any, engine: str, user_ids: list[str]) -> list[User]:
         members = []
@@ -163,7 +167,7 @@ class ElastiCacheAdditionsBackend:
     def get_user_group(self: Any, user_group_id: str) -> UserGroup:
         if user_group_id not in self.user_groups:
             raise UserGroupNotFound(user_group_id)
-        group = self.user_groups[user_group_id]
+        group: UserGroup = self.user_groups[user_group_id]
         group.replication_groups = [
             rg.replication_group_id for rg in self.replication_groups.values() if user_group_id in rg.user_group_ids
         ]
@@ -175,7 +179,7 @@ class ElastiCacheAdditionsBackend:
         return [self.get_user_group(key) for key in list(self.user_groups)]
 
     def modify_user_group(self: Any, user_group_id: str, to_add: list[str], to_remove: list[str]) -> UserGroup:
-        group = self.get_user_group(user_group_id)
+        group: UserGroup = self.get_user_group(user_group_id)
         for user_id in to_remove:
             if user_id not in group.user_ids:
                 raise UserNotFound(user_id)
@@ -191,7 +195,7 @@ class ElastiCacheAdditionsBackend:
         return group
 
     def delete_user_group(self: Any, user_group_id: str) -> UserGroup:
-        group = self.get_user_group(user_group_id)
+        group: UserGroup = self.get_user_group(user_group_id)
         if group.replication_groups:
             raise InvalidUserGroupState(
                 f"User group {user_group_id} is associated with replication group(s) "
@@ -205,7 +209,7 @@ class ElastiCacheAdditionsBackend:
         return group
 
     def modify_user(self: Any, user_id: str, params: dict[str, Any]) -> User:
-        user = self.users.get(user_id)
+        user: User | None = self.users.get(user_id)
         if user is None:
             raise UserNotFound(user_id)
         mode = params.get("AuthenticationMode") or {}
@@ -239,7 +243,8 @@ class ElastiCacheAdditionsBackend:
     def get_cache_parameter_group(self: Any, name: str) -> CacheParameterGroup:
         if name not in self.cache_parameter_groups:
             raise CacheParameterGroupNotFound(name)
-        return self.cache_parameter_groups[name]
+        group: CacheParameterGroup = self.cache_parameter_groups[name]
+        return group
 
     def create_cache_parameter_group(self: Any, name: str, family: str, description: str, tags: list[Any]) -> Any:
         if name in self.cache_parameter_groups:
@@ -305,7 +310,9 @@ def sync_member_clusters(backend: ElastiCacheBackend, group: ReplicationGroup) -
             cluster.__dict__.update(settings)
 
 
-def _new_member(backend: ElastiCacheBackend, group: ReplicationGroup, cluster_id: str, member: dict[str, Any]) -> dict:
+def _new_member(
+    backend: ElastiCacheBackend, group: ReplicationGroup, cluster_id: str, member: dict[str, Any]
+) -> dict[str, Any]:
     partition = get_partition(backend.region_name)
     return {
         "cache_cluster_id": cluster_id,
@@ -348,24 +355,28 @@ def patch_replication_groups() -> None:
         return group
 
     @functools.wraps(modify)
-    def modify_replication_group(self: Any, replication_group_id: str, extra: dict[str, Any] | None = None, **kw: Any):
-        group = modify(self, replication_group_id, **kw)
+    def modify_replication_group(
+        self: Any, replication_group_id: str, extra: dict[str, Any] | None = None, **kw: Any
+    ) -> ReplicationGroup:
+        group: ReplicationGroup = modify(self, replication_group_id, **kw)
         apply_modifications(self, group, extra or {})
         sync_member_clusters(self, group)
         return group
 
     @functools.wraps(delete)
-    def delete_replication_group(self: Any, replication_group_id: str, retain_primary_cluster: bool | None):
-        group = delete(self, replication_group_id, retain_primary_cluster)
+    def delete_replication_group(
+        self: Any, replication_group_id: str, retain_primary_cluster: bool | None
+    ) -> ReplicationGroup:
+        group: ReplicationGroup = delete(self, replication_group_id, retain_primary_cluster)
         for node_group in group.node_groups:
             for member in node_group["node_group_members"]:
                 self.cache_clusters.pop(member["cache_cluster_id"], None)
         self.replication_groups.pop(replication_group_id, None)
         return group
 
-    ElastiCacheBackend.create_replication_group = create_replication_group
-    ElastiCacheBackend.modify_replication_group = modify_replication_group
-    ElastiCacheBackend.delete_replication_group = delete_replication_group
+    replace(ElastiCacheBackend, "create_replication_group", create_replication_group)
+    replace(ElastiCacheBackend, "modify_replication_group", modify_replication_group)
+    replace(ElastiCacheBackend, "delete_replication_group", delete_replication_group)
 
 
 MODIFIABLE = {
@@ -524,12 +535,8 @@ def modify_replication_group_response(original: Any) -> Any:
 
 
 def install() -> None:
-    for name, member in vars(ElastiCacheAdditionsBackend).items():
-        if not name.startswith("__"):
-            setattr(ElastiCacheBackend, name, member)
-    for name, member in vars(ElastiCacheAdditionsResponse).items():
-        if not name.startswith("__"):
-            setattr(ElastiCacheResponse, name, member)
+    add_members(ElastiCacheBackend, ElastiCacheAdditionsBackend)
+    add_members(ElastiCacheResponse, ElastiCacheAdditionsResponse)
     original_init = ElastiCacheBackend.__init__
 
     @functools.wraps(original_init)
@@ -537,9 +544,11 @@ def install() -> None:
         original_init(self, region_name, account_id)
         self.arn_regex = ARN_PATTERN
 
-    ElastiCacheBackend.__init__ = __init__
-    ElastiCacheResponse.create_user = check_create_user(ElastiCacheResponse.create_user)
-    ElastiCacheResponse.modify_replication_group = modify_replication_group_response(
-        ElastiCacheResponse.modify_replication_group
+    replace(ElastiCacheBackend, "__init__", __init__)
+    replace(ElastiCacheResponse, "create_user", check_create_user(ElastiCacheResponse.create_user))
+    replace(
+        ElastiCacheResponse,
+        "modify_replication_group",
+        modify_replication_group_response(ElastiCacheResponse.modify_replication_group),
     )
     patch_replication_groups()

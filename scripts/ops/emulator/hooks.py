@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.backup.models import backup_backends
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.elasticache.models import elasticache_backends
 from moto.rds.models import rds_backends
 
@@ -52,7 +52,7 @@ def set_engine_version(request: dict[str, Any]) -> dict[str, Any]:
 
 def recovery_point(request: dict[str, Any]) -> dict[str, Any]:
     account, region = request.get("account", DEFAULT_ACCOUNT_ID), request.get("region", "us-east-1")
-    backend = backup_backends[account][region]
+    backend: Any = backup_backends[account][region]
     if request.get("vault") not in backend.vaults:
         raise HookError(404, f"backup vault {request.get('vault')} not found")
     point = backend.add_recovery_point(request["vault"], request.get("resource_arn", "arn:aws:rds:::cluster:test"))

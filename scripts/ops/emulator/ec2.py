@@ -1,0 +1,62 @@
+"""EC2 additions: a security group rule's description, whatever the rule refers to.
+
+moto 5.2.5 keeps the Description of IpPermissions[].UserIdGroupPairs[] (and PrefixListIds[]) but reports a
+rule's Description (DescribeSecurityGroupRules, the rules AuthorizeSecurityGroupIngress/Egress return) from
+IpRanges only, so a rule that references a security group reads back without the description it was given.
+A description is not part of what makes two rules the same (AWS: InvalidPermission.Duplicate ignores it)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from moto.ec2.models.security_groups import SecurityGroupRule
+
+from scripts.ops.emulator.patching import replace
+
+
+def description(self: SecurityGroupRule) -> str | None:
+    for source in (self.ip_range, self.source_group, getattr(self, "prefix_list", None) or {}):
+        if source.get("Description") is not None:
+            return source["Description"]
+    return None
+
+
+def _without_description(source: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in source.items() if key != "Description"}
+
+
+def same_rule(self: SecurityGroupRule, other: SecurityGroupRule) -> bool:
+    """moto's comparison (protocol, CIDR, referenced group, prefix list, ports), descriptions aside."""
+    if self.ip_protocol != other.ip_protocol:
+        return False
+    for key in ("CidrIp", "CidrIpv6"):
+        if key in self.ip_range and self.ip_range.get(key) != other.ip_range.get(key):
+            return False
+    if _without_description(self.source_group) != _without_description(other.source_group):
+        return False
+    if self.prefix_list_id != other.prefix_list_id:
+        return False
+    return self.ip_protocol == "-1" or (self.from_port, self.to_port) == (other.from_port, other.to_port)
+
+
+def keep_prefix_list(original: Any) -> Any:
+    @functools.wraps(original)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+        original(self, *args, **kwargs)
+        prefix_list = kwargs.get("prefix_list_id") if "prefix_list_id" in kwargs else _positional(args, 7)
+        self.prefix_list = dict(prefix_list) if isinstance(prefix_list, dict) else {}
+
+    return __init__
+
+
+def _positional(args: tuple[Any, ...], index: int) -> Any:
+    """The positional argument `index` of SecurityGroupRule(ec2_backend, ip_protocol, group_id, from_port,
+    to_port, ip_range, source_group, prefix_list_id, ...), self aside."""
+    return args[index] if len(args) > index else None
+
+
+def install() -> None:
+    replace(SecurityGroupRule, "description", property(description))
+    replace(SecurityGroupRule, "__eq__", same_rule)
+    replace(SecurityGroupRule, "__init__", keep_prefix_list(SecurityGroupRule.__init__))
