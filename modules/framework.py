@@ -154,7 +154,6 @@ from cdktf import (  # noqa: E402
     TerraformVariable,
     TerraformVariableValidationConfig,
     Testing,
-    Token,
 )
 from constructs import Construct, IConstruct, Node  # noqa: E402
 from jsii import implements  # noqa: E402  (a Python class that implements a framework interface: IAspect)
@@ -179,7 +178,6 @@ __all__ = [
     "TerraformVariable",
     "TerraformVariableValidationConfig",
     "Testing",
-    "Token",
     "aws",
     "implements",
     "jsii_submodule_name",

@@ -45,6 +45,17 @@ def test_every_submodule_maps_to_its_jsii_name() -> None:
     assert mismatches == []
 
 
+def test_the_private_jsii_map_the_loader_writes_is_still_there_and_filled() -> None:
+    """register_submodule_types writes jsii's private _submodule_fqn_map: an upgrade that renames or
+    drops it fails here, not in the middle of a synthesis."""
+    from jsii import _reference_map
+
+    fqn_map = _reference_map._submodule_fqn_map
+    assert isinstance(fqn_map, dict)
+    assert fqn_map["@cdktf/provider-aws.rdsCluster"] == f"{framework.PROVIDER_PACKAGE}.rds_cluster"
+    assert sum(key.startswith("@cdktf/provider-aws.") for key in fqn_map) == len(framework.aws.__all__)
+
+
 def test_an_object_created_in_javascript_resolves_to_a_submodule_never_imported() -> None:
     from jsii import _reference_map
     from jsii._kernel import _make_reference_for_native
