@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from modules.layout import STACKS_DIR, SUPPRESSIONS_FILE  # noqa: E402
 from modules.settings.loader import SECTIONS  # noqa: E402
 from modules.settings.schema import describe, documented_fields  # noqa: E402
 
@@ -46,7 +47,7 @@ def settings_table() -> str:
 
 def suppressions_table(outdir: Path) -> str:
     lines = ["| stack | resource | check | reason |", "|---|---|---|---|"]
-    for path in sorted((outdir / "stacks").glob("*/checkov-suppressions.json")):
+    for path in sorted((outdir / STACKS_DIR).glob(f"*/{SUPPRESSIONS_FILE}")):
         for item in json.loads(path.read_text(encoding="utf-8")):
             lines.append(f"| {path.parent.name} | `{item['resource']}` | {item['check_id']} | {item['reason']} |")
     return "\n".join(lines)
