@@ -17,6 +17,7 @@ from modules.protection import protect
 from modules.security.kms import EncryptionKey, logs_statement, service_use_statement
 from modules.security.secrets import AppSecrets
 from modules.settings import EnvironmentConfig
+from modules.settings.app import IMAGE_TAG, IMAGE_TAG_RULE
 from modules.settings.naming import lock_table_name, state_bucket_name, state_key, state_key_alias
 from modules.stack import Stack
 
@@ -158,6 +159,12 @@ class EnvironmentStack(Stack):
             type="string",
             default=config.app.image_tag,
             description="Image tag to run (tags are immutable); scripts/deploy.sh <env> <tag> sets it per deploy",
+            validation=[
+                TerraformVariableValidationConfig(
+                    condition=f'${{can(regex("^{IMAGE_TAG}$", var.image_tag))}}',
+                    error_message=f"image_tag: {IMAGE_TAG_RULE}.",
+                )
+            ],
         )
         self.service = AppRunnerService(
             self,

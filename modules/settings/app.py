@@ -43,6 +43,14 @@ UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9_]*")
 # Names that look like credentials: refused in plain variables here, and by the custom checkov policy
 # (policies/checkov), which imports this pattern.
 SECRET_LOOKING = re.compile(r".*(PASSWORD|SECRET|TOKEN$|_KEY$|CREDENTIAL|PRIVATE).*")
+# The OCI tag grammar: [app] image_tag, the scripts' tag argument and the stack's image_tag variable (RE2 too).
+IMAGE_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+IMAGE_TAG_RULE = "a Docker tag: letters, digits, _ . -, not starting with . or -, at most 128"
+
+
+def image_tag_problem(tag: str) -> str | None:
+    """None when ``tag`` is a valid image tag, else what a tag must be."""
+    return None if re.fullmatch(IMAGE_TAG, tag, flags=re.ASCII) else IMAGE_TAG_RULE
 
 
 def _variables(value: Mapping[str, str]) -> str | None:
@@ -62,7 +70,7 @@ class AppSettings:
 
     image_tag: str = setting(
         "Image tag deployed (tags are immutable; scripts/deploy.sh overrides it per deploy)",
-        matches(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "a Docker tag: letters, digits, _ . -, at most 128"),
+        image_tag_problem,
         default="v0.1.0",
     )
     port: int = setting("Container port", between(1, 65535), default=8000)

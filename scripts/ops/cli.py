@@ -19,7 +19,7 @@ import click
 
 from scripts.ops import cdktf, flows, gate, guard, local_aws, plan_scan
 from scripts.ops.console import REFUSED, OpsError
-from scripts.ops.environments import is_protected, is_reserved, parse_environment
+from scripts.ops.environments import is_protected, is_reserved, parse_environment, parse_image_tag
 from scripts.ops.safety import checked
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ def bootstrap(local: bool, yes: bool) -> None:
 @ALLOW_DESTROY
 def plan(environment: str | None, local: bool, image_tag: str | None, allowed: tuple[str, ...]) -> None:
     """Plan ENV through its S3 backend, scan the plan, guard it."""
-    flows.plan(environment_argument(environment), local, image_tag, allowed)
+    flows.plan(environment_argument(environment), local, parse_image_tag(image_tag), allowed)
 
 
 @cli.command()
@@ -74,7 +74,7 @@ def plan(environment: str | None, local: bool, image_tag: str | None, allowed: t
 @ALLOW_DESTROY
 def deploy(environment: str | None, tag: str | None, yes: bool, local: bool, allowed: tuple[str, ...]) -> None:
     """Plan + scan + guard, confirm (protected environments), apply, outputs."""
-    flows.deploy(environment_argument(environment), tag, yes, local, allowed)
+    flows.deploy(environment_argument(environment), parse_image_tag(tag), yes, local, allowed)
 
 
 @cli.command()

@@ -4,6 +4,7 @@
 naming the closest known one. Known environments are ``<name>.toml`` in the environments folder
 (``ENVIRONMENTS_DIR``, default ``environments/``), except ``_defaults.toml``, hidden files and backups.
 ``bootstrap`` and every name starting with it are reserved for the state-backend stacks.
+``parse_image_tag`` refuses (exit 2) a tag that ``[app] image_tag`` would refuse: the same rule.
 
 ``load_settings`` and ``is_protected`` are the only places scripts/ops reads settings.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from modules.settings import ConfigError, EnvironmentConfig, load_environment
 from modules.settings.alerts import undeliverable
+from modules.settings.app import image_tag_problem
 from scripts.ops.console import BAD_ARGUMENT, OpsError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +73,16 @@ def parse_environment(argument: str, directory: Path | None = None) -> str:
     closest = [guess] if guess in known else difflib.get_close_matches(guess, known, n=1, cutoff=0.5)
     hint = f": did you mean {closest[0]}?" if closest else ""
     raise BadEnvironmentError(f"unknown environment {argument!r}{hint} ({listing})")
+
+
+def parse_image_tag(argument: str | None) -> str | None:
+    """The image tag given on the command line, by [app] image_tag's rule; None: the file's tag."""
+    if argument is None:
+        return None
+    problem = image_tag_problem(argument)
+    if problem:
+        raise BadEnvironmentError(f"image tag {argument!r}: expected {problem}")
+    return argument
 
 
 def load_settings(name: str) -> EnvironmentConfig:

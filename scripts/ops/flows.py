@@ -14,7 +14,7 @@ from pathlib import Path
 from modules.layout import STACK_FILE, STACKS_DIR
 from scripts.ops import applying, guard, plan_scan
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, confirm, say, step
-from scripts.ops.environments import is_protected, is_reserved, undeliverable_alerts
+from scripts.ops.environments import is_protected, is_reserved, parse_image_tag, undeliverable_alerts
 from scripts.ops.local_aws import local_aws, local_environment
 from scripts.ops.safety import checked
 
@@ -194,14 +194,21 @@ def bootstrap(local: bool, yes: bool) -> None:
             print("".join(f"  {line}\n" for line in outputs.splitlines()), end="")
 
 
+def image_tag_variable(image_tag: str | None) -> list[str]:
+    """``-var image_tag=<tag>``; the tag is checked again here, whoever calls (exit 2 on a bad one)."""
+    return [] if image_tag is None else ["-var", f"image_tag={parse_image_tag(image_tag)}"]
+
+
 def plan(name: str, local: bool, image_tag: str | None, allowed: tuple[str, ...]) -> None:
+    plan_args = image_tag_variable(image_tag)  # before anything starts
     with ExitStack() as stack:
         session = open_session(local, stack)
-        directory = plan_and_check(session, name, ["-var", f"image_tag={image_tag}"] if image_tag else [], allowed)
+        directory = plan_and_check(session, name, plan_args, allowed)
         print(f"plan saved: {os.path.relpath(directory / 'plan.tfplan', ROOT)}")
 
 
 def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tuple[str, ...]) -> None:
+    plan_args = image_tag_variable(image_tag)  # before anything starts
     protected = checked(f"is {name} protected?", is_protected, name)
     if not local:
         unreachable = checked(f"do {name}'s alerts reach someone?", undeliverable_alerts, name)
@@ -209,7 +216,6 @@ def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tu
             raise OpsError(f"refusing to deploy {name}: {unreachable}", BAD_ARGUMENT)
     with ExitStack() as stack:
         session = open_session(local, stack)
-        plan_args = ["-var", f"image_tag={image_tag}"] if image_tag else []
         directory = plan_and_check(session, name, plan_args, allowed)
         if local:
             if not yes:
