@@ -89,6 +89,8 @@ def synthesize(environments: Path, outdir: Path, local_endpoint: str | None, bui
     try:
         app = App(outdir=str(staging))
         stacks = build(app, configs, local_endpoint)
+        if stacks:  # files skipped beside the environment files: printed with the warnings, once
+            stacks[0].warnings.extend(configs.notices)
         app.synth()
         write_checkov_files(stacks, staging, outdir.name)
         for stack in stacks:

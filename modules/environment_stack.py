@@ -18,6 +18,7 @@ from modules.security.kms import EncryptionKey, logs_statement, service_use_stat
 from modules.security.secrets import AppSecrets
 from modules.settings import EnvironmentConfig
 from modules.settings.app import IMAGE_TAG, IMAGE_TAG_RULE
+from modules.settings.literal import literal_all, literal_map
 from modules.settings.naming import lock_table_name, state_bucket_name, state_key, state_key_alias
 from modules.stack import Stack
 
@@ -179,7 +180,7 @@ class EnvironmentStack(Stack):
             self,
             "budget",
             settings=config.budget,
-            emails=config.alerts.emails,
+            emails=literal_all(config.alerts.emails),
             name_prefix=env.prefix,
             environment=env.name,
         )
@@ -195,16 +196,17 @@ class EnvironmentStack(Stack):
                 aurora_capacity=(config.database.min_acu, config.database.max_acu),
                 valkey_node_ids=self.cache.node_ids,
             ),
-            emails=config.alerts.emails,
+            emails=literal_all(config.alerts.emails),
             kms_key_arn=self.key.arn,
         )
 
     def _workload(self, image_tag: str) -> Workload:
         """The runtime contract of the service: plain settings in variables, credentials as secret
-        references (never values), connection details from the data tier."""
+        references (never values), connection details from the data tier. The environment file's own
+        variables stay literal text (no Terraform template sequences)."""
         config = self.config
         variables = {
-            **config.app.environment,
+            **literal_map(config.app.environment),
             "LOG_LEVEL": config.app.log_level,
             "DATABASE_HOST": self.database.endpoint,
             "DATABASE_READER_HOST": self.database.reader_endpoint,

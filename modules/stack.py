@@ -14,6 +14,7 @@ from modules.framework import (
     TerraformStack,
     aws,
 )
+from modules.settings.literal import literal_map
 
 LINT_PREFIX = "PARLIAMENT."  # suppress(resource, "PARLIAMENT.RESOURCE_STAR", ...) accepts an IAM linter finding
 
@@ -55,13 +56,14 @@ class Stack(TerraformStack):
         return "_".join(part.replace("-", "_") for part in kept)
 
     def aws_provider(self, *, region: str, account_id: str, tags: dict[str, str]) -> None:
-        """The AWS provider: pinned to the account when one is named, default tags on everything."""
+        """The AWS provider: pinned to the account when one is named, default tags on everything (keys and
+        values from the environment files, so kept literal)."""
         provider = aws.provider.AwsProvider(
             self,
             "aws",
             region=region,
             allowed_account_ids=[account_id] if account_id else None,
-            default_tags=[aws.provider.AwsProviderDefaultTags(tags=tags)],
+            default_tags=[aws.provider.AwsProviderDefaultTags(tags=literal_map(tags))],
         )
         if self.local_endpoint:
             for key, value in local_aws.provider_settings(self.local_endpoint).items():

@@ -5,6 +5,7 @@ terraform.tfvars.example. Deterministic: no timestamps, stable order."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import jinja2
 
 from modules.settings.cost import budget_warning, count, idle_cost, total
+from modules.settings.literal import literal
 from modules.settings.loader import SECTIONS
 from modules.settings.schema import describe
 from modules.stack import Stack
@@ -21,16 +23,45 @@ _environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
-    autoescape=False,  # Markdown and HCL, not HTML
+    autoescape=False,  # Markdown and HCL, not HTML: values are escaped per target by the filters below
 )
 
 
 def hcl_value(value: object) -> str:
+    """A value of the synthesized JSON as HCL: its strings are already Terraform templates (escaped where
+    literal), and JSON's string escapes are HCL's."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{key} = {hcl_value(item)}" for key, item in sorted(value.items())) + " }"
+        return "{ " + ", ".join(f"{_hcl_key(key)} = {hcl_value(item)}" for key, item in sorted(value.items())) + " }"
     return json.dumps(value)
+
+
+def _hcl_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else json.dumps(key)
+
+
+def hcl_literal(value: object) -> str:
+    """A plain value (a variable's default, text from an environment file) as an HCL value that Terraform
+    reads back unchanged: quotes, backslashes and control characters escaped, ${ and %{ kept literal."""
+    if isinstance(value, str):
+        return json.dumps(literal(value))
+    if isinstance(value, Mapping):
+        pairs = (f"{_hcl_key(literal(key))} = {hcl_literal(item)}" for key, item in sorted(value.items()))
+        return "{ " + ", ".join(pairs) + " }"
+    return hcl_value(value)
+
+
+def markdown_code(value: object) -> str:
+    """``value`` as inline code in a Markdown table cell: | escaped (GitHub tables split on it even inside
+    code), a backtick fence longer than any run of backticks inside, line breaks as spaces."""
+    text = re.sub(r"[\r\n]+", " ", str(value)).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
+
+
+_environment.filters["md_code"] = markdown_code
 
 
 def _settings(config: object) -> list[tuple[str, str]]:
@@ -74,7 +105,7 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
             "name": name,
             "description": spec.get("description", ""),
             "default": spec.get("default", ""),
-            "default_hcl": hcl_value(spec.get("default", "")),
+            "default_hcl": hcl_literal(spec.get("default", "")),
         }
         for name, spec in sorted(document.get("variable", {}).items())
     ]

@@ -41,8 +41,24 @@ RESERVED_VARIABLES = (
 SSL_MODES = ("verify-full", "verify-ca", "require")
 UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9_]*")
 # Names that look like credentials: refused in plain variables here, and by the custom checkov policy
-# (policies/checkov), which imports this pattern.
-SECRET_LOOKING = re.compile(r".*(PASSWORD|SECRET|TOKEN$|_KEY$|CREDENTIAL|PRIVATE).*")
+# (policies/checkov), which imports this pattern. A name is read as its parts (split on _):
+# - PASSWORD, PASSWD, PASSPHRASE, SECRET, CREDENTIAL, PRIVATE anywhere, even inside a part (DBPASSWORD);
+# - a whole part PASS, PWD, CREDS, or ACCESS followed by KEY (AWS_ACCESS_KEY_ID), anywhere;
+# - TOKEN, KEY or APIKEY (or plural) as the last part, optionally followed by an encoding
+#   (GITHUB_TOKEN, JWT_SIGNING_KEY, TLS_KEY_PEM); AUTH as the whole name (REDIS_AUTH, the stack's own
+#   variable, names a method: iam).
+# A TOKEN or KEY that a later part qualifies is a setting, not a credential: ACCESS_TOKEN_EXPIRE_MINUTES,
+# REFRESH_TOKEN_EXPIRE_DAYS, API_KEY_PREFIX, KMS_KEY_ID are accepted.
+SECRET_LOOKING = re.compile(
+    r".*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|PRIVATE).*"
+    r"|(?:.*_)?(?:PASS|PWD|CREDS|ACCESS_KEY)(?:_.*)?"
+    r"|(?:.*_)?(?:TOKENS?|KEYS?|APIKEYS?)(?:_(?:B64|BASE64|PEM|HEX|RAW|VALUE))?"
+    r"|AUTH"
+)
+SECRETS_POINTER = (
+    "secrets come from Secrets Manager: the stack generates SECRET_KEY and the database password and passes "
+    "them to the service as secret references; see README 'Secrets'"
+)
 # The OCI tag grammar: [app] image_tag, the scripts' tag argument and the stack's image_tag variable (RE2 too).
 IMAGE_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 IMAGE_TAG_RULE = "a Docker tag: letters, digits, _ . -, not starting with . or -, at most 128"
@@ -54,13 +70,15 @@ def image_tag_problem(tag: str) -> str | None:
 
 
 def _variables(value: Mapping[str, str]) -> str | None:
-    for name in value:
-        if name in RESERVED_VARIABLES:
-            return f"no {name}: it is set by the stack (reserved: {', '.join(RESERVED_VARIABLES)})"
-        if not UPPER_SNAKE.fullmatch(name):
-            return f"variable names in UPPER_SNAKE_CASE (bad name: {name})"
-        if SECRET_LOOKING.fullmatch(name):
-            return f"no secret-looking names in plain variables (bad name: {name}); secrets come from Secrets Manager"
+    reserved = [name for name in value if name in RESERVED_VARIABLES]
+    if reserved:
+        return f"no {', '.join(reserved)}: it is set by the stack (reserved: {', '.join(RESERVED_VARIABLES)})"
+    malformed = [name for name in value if not UPPER_SNAKE.fullmatch(name)]
+    if malformed:
+        return f"variable names in UPPER_SNAKE_CASE (bad name: {', '.join(malformed)})"
+    secret = [name for name in value if SECRET_LOOKING.fullmatch(name)]
+    if secret:
+        return f"no secret-looking names in plain variables (bad name: {', '.join(secret)}); {SECRETS_POINTER}"
     return None
 
 

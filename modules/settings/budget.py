@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.settings.schema import between, each, greater_than, setting
+from modules.settings.schema import at_most_items, between, distinct, each, setting
+
+# AWS Budgets: a budget has at most 10 notifications (API reference, Notification). This stack makes one
+# FORECASTED notification (forecast_alert_percent) and one ACTUAL notification per actual_alert_percents item.
+MAX_NOTIFICATIONS = 10
 
 
 @dataclass(frozen=True, kw_only=True)
 class BudgetSettings:
     """[budget]: monthly cost budget; its alerts go to [alerts] emails."""
 
-    monthly_usd: float = setting("Monthly cost budget in USD", greater_than(0))
+    # The API takes any plain decimal amount (Spend.Amount, no exponent, no inf or nan); 1 to 1,000,000 USD a
+    # month is this project's range for one environment: below 1 every alert fires, above it is a typo.
+    monthly_usd: float = setting("Monthly cost budget in USD", between(1, 1_000_000))
     forecast_alert_percent: float = setting("Alert when the forecast exceeds this share", between(1, 1000), default=50)
     actual_alert_percents: tuple[float, ...] = setting(
-        "Alert when actual spend exceeds these shares", each(between(1, 1000)), default=[80, 100]
+        "Alert when actual spend exceeds these shares",
+        each(between(1, 1000)),
+        distinct(),
+        at_most_items(
+            MAX_NOTIFICATIONS - 1,
+            f"with the forecast alert, AWS Budgets allows {MAX_NOTIFICATIONS} notifications per budget",
+        ),
+        default=[80, 100],
     )
     filter_by_environment_tag: bool = setting(
         "Count only costs tagged environment=<name> (activate the `environment` cost allocation tag "

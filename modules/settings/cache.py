@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.settings.schema import DAILY_WINDOW, WEEKLY_WINDOW, Problem, between, one_of, setting
+from modules.settings.schema import Problem, between, daily_window, one_of, setting, weekly_window, windows_overlap
 
 VALKEY_VERSIONS = ("7.2", "8.0", "8.1")
 NODE_TYPES = tuple(
@@ -33,10 +33,16 @@ class ValkeySettings:
     )
     multi_az: bool | None = setting("Keep the replicas in other AZs; unset: follows automatic_failover", default=None)
     snapshot_retention_days: int = setting("Daily snapshot retention", between(1, 35), default=1)
-    snapshot_window: str = setting("Daily snapshot window (UTC)", DAILY_WINDOW, default="02:00-03:00")
+    # ElastiCache CreateReplicationGroup: SnapshotWindow "hh24:mi-hh24:mi" and PreferredMaintenanceWindow
+    # "ddd:hh24:mi-ddd:hh24:mi", each at least 60 minutes; they must not overlap (checked in problems()).
+    snapshot_window: str = setting(
+        "Daily snapshot window (UTC); must not overlap maintenance_window",
+        daily_window(60, "ElastiCache SnapshotWindow"),
+        default="02:00-03:00",
+    )
     maintenance_window: str = setting(
         "Weekly maintenance window (UTC)",
-        WEEKLY_WINDOW,
+        weekly_window(60, "ElastiCache PreferredMaintenanceWindow"),
         default="sun:05:30-sun:06:30",
     )
 
@@ -46,6 +52,14 @@ class ValkeySettings:
             found.append(("automatic_failover", True, "false unless replicas >= 1 (there is no replica to promote)"))
         if self.multi_az and not self.failover:
             found.append(("multi_az", True, "false unless automatic failover is on"))
+        if windows_overlap(self.snapshot_window, self.maintenance_window):
+            found.append(
+                (
+                    "maintenance_window",
+                    self.maintenance_window,
+                    f"no overlap with snapshot_window {self.snapshot_window} (ElastiCache refuses overlapping windows)",
+                )
+            )
         return found
 
     @property

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.settings.schema import DAILY_WINDOW, WEEKLY_WINDOW, Problem, between, matches, multiple_of, one_of, setting
+from modules.settings.schema import (
+    Problem,
+    between,
+    daily_window,
+    matches,
+    multiple_of,
+    one_of,
+    setting,
+    weekly_window,
+    windows_overlap,
+)
 
 # Aurora PostgreSQL minor versions from which Serverless v2 can scale to 0 ACU (auto-pause).
 AUTO_PAUSE_SINCE = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
@@ -53,10 +63,16 @@ class AuroraSettings:
     slow_query_ms: int = setting(
         "Statements slower than this are logged (log_min_duration_statement)", between(-1, 3600000), default=1000
     )
-    backup_window: str = setting("Daily backup window (UTC)", DAILY_WINDOW, default="03:00-04:00")
+    # RDS CreateDBCluster: PreferredBackupWindow "hh24:mi-hh24:mi", at least 30 minutes; PreferredMaintenanceWindow
+    # "ddd:hh24:mi-ddd:hh24:mi", at least 30 minutes; the two must not overlap (checked in problems()).
+    backup_window: str = setting(
+        "Daily backup window (UTC); must not overlap maintenance_window",
+        daily_window(30, "RDS PreferredBackupWindow"),
+        default="03:00-04:00",
+    )
     maintenance_window: str = setting(
         "Weekly maintenance window (UTC)",
-        WEEKLY_WINDOW,
+        weekly_window(30, "RDS PreferredMaintenanceWindow"),
         default="sun:04:30-sun:05:30",
     )
 
@@ -71,6 +87,14 @@ class AuroraSettings:
                     "engine_version",
                     self.engine_version,
                     f"{major}.{AUTO_PAUSE_SINCE[int(major)]} or later when min_acu = 0",
+                )
+            )
+        if windows_overlap(self.backup_window, self.maintenance_window):
+            found.append(
+                (
+                    "maintenance_window",
+                    self.maintenance_window,
+                    f"no overlap with backup_window {self.backup_window} (RDS refuses windows that conflict)",
                 )
             )
         return found

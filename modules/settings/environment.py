@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from modules.settings.naming import MAX_BUCKET_NAME, NAME, REGION, state_bucket_name
-from modules.settings.schema import Problem, matches, one_of, setting
+from modules.settings.schema import Problem, at_most_items, each, each_key, matches, no_prefix, none_of, one_of, setting
 
 # The retention values CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -35,6 +35,16 @@ LOG_RETENTION_DAYS = (
 )
 
 
+# AWS tag restrictions (Tagging AWS resources; every service's Tag type): keys of 1-128 and values of 0-256
+# Unicode characters, letters, digits, spaces and + - = . _ : / @ only, the aws: prefix reserved in any case, at
+# most 50 tags per resource. The stacks add their own tags to every resource (default_tags): environment stacks
+# project, environment and managed-by, the state-backend stacks project, managed-by and stack.
+TAG_CHARACTERS = r"[\w +\-=.:/@]"
+STACK_TAGS = ("project", "environment", "managed-by", "stack")
+MAX_TAGS = 50
+TAGS_ADDED_PER_STACK = 3
+
+
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentSettings:
     """[environment]: who and where an environment is, and whether its data is protected."""
@@ -61,7 +71,24 @@ class EnvironmentSettings:
         "every stateful resource, and scripts/destroy.sh refuses it. Unset: protected",
         default=True,
     )
-    tags: Mapping[str, str] = setting("Extra tags on every resource (default_tags)", default={})
+    tags: Mapping[str, str] = setting(
+        "Extra tags on every resource (default_tags): keys 1-128 and values 0-256 characters of letters, digits, "
+        "spaces and + - = . _ : / @; no aws: prefix; not project, environment, managed-by or stack, which the "
+        "stack sets",
+        each_key(
+            matches(rf"{TAG_CHARACTERS}{{1,128}}", "a tag key of 1-128 letters, digits, spaces and + - = . _ : / @")
+        ),
+        each_key(no_prefix("aws:", "reserved for AWS's own tags")),
+        each_key(none_of(*STACK_TAGS, why="the stack sets it on every resource")),
+        each(
+            matches(rf"{TAG_CHARACTERS}{{0,256}}", "a tag value of 0-256 letters, digits, spaces and + - = . _ : / @")
+        ),
+        at_most_items(
+            MAX_TAGS - TAGS_ADDED_PER_STACK,
+            f"AWS allows {MAX_TAGS} tags per resource and the stack adds {TAGS_ADDED_PER_STACK}",
+        ),
+        default={},
+    )
     log_retention_days: int = setting(
         "Retention of every CloudWatch log group of the environment", one_of(*LOG_RETENTION_DAYS), default=365
     )

@@ -22,7 +22,7 @@ from modules.settings.budget import BudgetSettings
 from modules.settings.cache import ValkeySettings
 from modules.settings.database import AuroraSettings
 from modules.settings.environment import EnvironmentSettings
-from modules.settings.naming import NAME
+from modules.settings.naming import NAME, RESERVED_PREFIX
 from modules.settings.regions import region_problem
 from modules.settings.schema import build, describe, type_problem
 
@@ -85,12 +85,20 @@ def display(path: Path) -> str:
 
 def _read(path: Path, problems: list[str]) -> dict[str, Any] | None:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(
+            f"{display(path)}: line {line}: byte 0x{data[error.start]:02x} is not UTF-8: expected a UTF-8 file "
+            "(save it as UTF-8)"
+        )
     except tomllib.TOMLDecodeError as error:
         problems.append(f"{display(path)}: not valid TOML: {error}")
+    except RecursionError:
+        problems.append(f"{display(path)}: not valid TOML: nested too deeply")
     except OSError as error:
-        problems.append(f"{display(path)}: cannot be read: {error.strerror}")
+        problems.append(f"{display(path)}: cannot be read: {error.strerror or error}")
     return None
 
 
@@ -168,7 +176,9 @@ def _check(document: Mapping[str, Any], sources: Sources, path: Path) -> tuple[d
 
     def report(key: Key, value: Any, allowed: str) -> None:
         shown = "" if value is None else f" = {describe(value)}"
-        problems.append(f"{_label(sources, key, path)}: {'.'.join(key)}{shown}: expected {allowed}")
+        # A key missing everywhere belongs in the environment file: the defaults are shared by all of them.
+        label = display(path) if value is None and key not in sources else _label(sources, key, path)
+        problems.append(f"{label}: {'.'.join(key)}{shown}: expected {allowed}")
 
     for section in sorted(set(document) - set(SECTIONS)):
         report((section,), None, "a known section: " + ", ".join(f"[{name}]" for name in SECTIONS))
@@ -186,12 +196,36 @@ def _check(document: Mapping[str, Any], sources: Sources, path: Path) -> tuple[d
 
 def _stem_problem(path: Path) -> str | None:
     stem = path.stem
+    if stem.startswith(RESERVED_PREFIX):
+        return (
+            f"{display(path)}: the file name {stem!r} is reserved: expected a name that does not start with "
+            f"{RESERVED_PREFIX} (the state-backend stacks are named {RESERVED_PREFIX}[-...])"
+        )
     if re.fullmatch(NAME, stem) and len(stem) <= 16:
         return None
     return (
         f"{display(path)}: the file name {stem!r} is not a valid environment name: expected lowercase "
         "letters, digits and single hyphens, starting with a letter, at most 16 characters"
     )
+
+
+def _editor_file(name: str) -> bool:
+    """Lock, swap and backup files editors leave beside the file they edit: .#stage.toml, .stage.toml.swp,
+    stage.toml~, #stage.toml#, stage.toml.bak."""
+    return name.startswith((".", "#")) or not name.endswith(".toml")
+
+
+def environment_files(directory: Path) -> tuple[list[Path], list[str]]:
+    """The environment files of ``directory``, sorted, and a notice for each editor file beside them."""
+    paths, notices = [], []
+    for path in sorted(directory.iterdir()) if directory.is_dir() else []:
+        if path.name == DEFAULTS_FILE or ".toml" not in path.name:
+            continue
+        if _editor_file(path.name):
+            notices.append(f"{display(path)}: ignored: an editor's lock, swap or backup file, not an environment file")
+        else:
+            paths.append(path)
+    return paths, notices
 
 
 def _load_one(
@@ -247,9 +281,19 @@ def load_environment(path: Path) -> EnvironmentConfig:
     return _load_checked(path.parent, [path])[0]
 
 
-def load_environments(directory: Path) -> list[EnvironmentConfig]:
-    """Every ``<name>.toml`` in ``directory``, sorted by name; raises ConfigError with all problems."""
-    return _load_checked(directory, sorted(path for path in directory.glob("*.toml") if path.name != DEFAULTS_FILE))
+class Environments(list[EnvironmentConfig]):
+    """The environments of a folder; ``notices``: the files beside them that were skipped, one line each."""
+
+    notices: tuple[str, ...] = ()
+
+
+def load_environments(directory: Path) -> Environments:
+    """Every ``<name>.toml`` in ``directory``, sorted by name; raises ConfigError with all problems.
+    Editor files beside them are skipped, each with a notice."""
+    paths, notices = environment_files(directory)
+    environments = Environments(_load_checked(directory, paths))
+    environments.notices = tuple(notices)
+    return environments
 
 
 def _load_checked(directory: Path, paths: list[Path]) -> list[EnvironmentConfig]:

@@ -22,6 +22,8 @@ REGION = (
     r"(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-[1-9]"
 )
 MAX_BUCKET_NAME = 63
+# The state-backend stacks are bootstrap[-<project>-<account>-<region>]: no environment may be named so.
+RESERVED_PREFIX = "bootstrap"
 HASH_LENGTH = 6
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import re
 import types
 import typing
@@ -36,14 +37,18 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f'"{value}"'
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string: quotes and newlines escaped
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(describe(item) for item in value) + "]"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{key} = {describe(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{_toml_key(key)} = {describe(item)}" for key, item in value.items()) + "}"
     return str(value)
+
+
+def _toml_key(key: object) -> str:
+    return key if isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_-]+", key) else describe(key)
 
 
 # --- checks ------------------------------------------------------------------------------------------
@@ -104,13 +109,124 @@ def non_empty(value: Any) -> str | None:
     return None if len(value) > 0 else "at least one item"
 
 
-DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)"
-# The window formats RDS and ElastiCache accept (UTC): daily "hh24:mi-hh24:mi", weekly "ddd:hh24:mi-ddd:hh24:mi".
-DAILY_WINDOW = matches(r"\d\d:\d\d-\d\d:\d\d", "hh:mm-hh:mm")
-WEEKLY_WINDOW = matches(rf"{DAY}:\d\d:\d\d-{DAY}:\d\d:\d\d", "ddd:hh:mm-ddd:hh:mm")
+def each_key(inner: Check) -> Check:
+    """Applies ``inner`` to every key of a table."""
 
+    def check(value: Any) -> str | None:
+        for key in value:
+            problem = inner(key)
+            if problem:
+                return f"{problem} (bad key: {describe(key)})"
+        return None
+
+    return check
+
+
+def at_most_items(limit: int, why: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if len(value) <= limit else f"at most {limit} items ({why})"
+
+    return check
+
+
+def distinct(normalize: Callable[[Any], Any] = lambda item: item, how: str = "") -> Check:
+    """No two items of a list equal (after ``normalize``: ``str.lower`` for case-insensitive)."""
+
+    def check(value: Any) -> str | None:
+        seen: set[Any] = set()
+        for item in value:
+            if normalize(item) in seen:
+                return f"no duplicates{how} (repeated: {describe(item)})"
+            seen.add(normalize(item))
+        return None
+
+    return check
+
+
+def no_prefix(prefix: str, why: str) -> Check:
+    """Refuses strings starting with ``prefix`` in any case."""
+
+    def check(value: Any) -> str | None:
+        return f"no {prefix} prefix in any case ({why})" if value.lower().startswith(prefix.lower()) else None
+
+    return check
+
+
+def none_of(*refused: str, why: str) -> Check:
+    def check(value: Any) -> str | None:
+        return f"not {describe(value)} ({why})" if value in refused else None
+
+    return check
+
+
+# --- maintenance and backup windows (UTC) -------------------------------------------------------------
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_MINUTES, WEEK_MINUTES = 24 * 60, 7 * 24 * 60
+_TIME = r"([01]\d|2[0-3]):([0-5]\d)"
+_DAILY = re.compile(rf"{_TIME}-{_TIME}")
+_WEEKLY = re.compile(rf"({'|'.join(DAYS)}):{_TIME}-({'|'.join(DAYS)}):{_TIME}")
+
+
+def window_span(value: str) -> tuple[int, int] | None:
+    """(start, length) in minutes: daily "hh:mm-hh:mm" from midnight, weekly "ddd:hh:mm-ddd:hh:mm" from
+    Monday 00:00. A window may cross midnight or the end of the week. None when malformed."""
+    daily, weekly = _DAILY.fullmatch(value), _WEEKLY.fullmatch(value)
+    if daily:
+        h1, m1, h2, m2 = (int(part) for part in daily.groups())
+        start, end, period = h1 * 60 + m1, h2 * 60 + m2, DAY_MINUTES
+    elif weekly:
+        day1, hour1, minute1, day2, hour2, minute2 = weekly.groups()
+        start = DAYS.index(day1) * DAY_MINUTES + int(hour1) * 60 + int(minute1)
+        end, period = DAYS.index(day2) * DAY_MINUTES + int(hour2) * 60 + int(minute2), WEEK_MINUTES
+    else:
+        return None
+    return start, (end - start) % period
+
+
+def daily_window(minimum: int, why: str) -> Check:
+    """A daily "hh:mm-hh:mm" window (UTC) of at least ``minimum`` minutes; it may cross midnight."""
+    return _window(_DAILY, "hh:mm-hh:mm (hh 00-23, mm 00-59)", minimum, why)
+
+
+def weekly_window(minimum: int, why: str) -> Check:
+    """A weekly "ddd:hh:mm-ddd:hh:mm" window (UTC) of at least ``minimum`` minutes; it may cross the week end."""
+    return _window(_WEEKLY, "ddd:hh:mm-ddd:hh:mm (ddd mon-sun, hh 00-23, mm 00-59)", minimum, why)
+
+
+def _window(form: re.Pattern[str], shape: str, minimum: int, why: str) -> Check:
+    def check(value: Any) -> str | None:
+        span = window_span(value) if form.fullmatch(value) else None
+        if span is None:
+            return shape
+        return None if span[1] >= minimum else f"a window of at least {minimum} minutes ({why})"
+
+    return check
+
+
+def windows_overlap(daily: str, weekly: str) -> bool:
+    """Whether a daily window meets a weekly one on any day (windows are half-open: 04:00-05:00 and
+    sun:05:00-sun:06:00 do not meet)."""
+    day_span, week_span = window_span(daily), window_span(weekly)
+    if day_span is None or week_span is None:
+        return False  # malformed: reported by the field's own check
+    (day_start, day_length), (week_start, week_length) = day_span, week_span
+    for day in range(len(DAYS)):
+        start = day * DAY_MINUTES + day_start
+        for shift in (-WEEK_MINUTES, 0, WEEK_MINUTES):  # either window may cross the end of the week
+            if start < week_start + shift + week_length and week_start + shift < start + day_length:
+                return True
+    return False
+
+
+# An address SNS and AWS Budgets deliver to: dot-separated local-part atoms (no leading, trailing or double
+# dot) of at most 64 characters; a domain of labels that neither start nor end with a hyphen and a letters-only
+# top-level label; at most 254 characters in all (RFC 5321).
 EMAIL = matches(
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", "an email address like ops@example.com"
+    r"(?=.{1,254}$)(?=[^@]{1,64}@)"
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}",
+    "an email address like ops@example.com (no leading, trailing or double dots; no hyphen at a label's ends)",
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
