@@ -10,33 +10,31 @@ from collections.abc import Sequence
 
 from modules.framework import Construct, LocalBackend
 from modules.protection import protect
-from modules.settings import EnvironmentConfig
+from modules.settings import ConfigError, EnvironmentConfig
+from modules.settings.backends import bootstrap_stacks, mixed_account_problems, state_file
 from modules.stack import Stack
 from modules.state.backend import StateBackend, StateBackendSettings
 
 
 def backend_settings(configs: Sequence[EnvironmentConfig]) -> dict[str, StateBackendSettings]:
-    """One bootstrap stack per distinct backend (project, account, region) the environments use."""
-    backends: dict[tuple[str, str, str], StateBackendSettings] = {}
-    for config in configs:
-        env = config.environment
-        key = (env.project, env.account_id, env.region)
-        backends.setdefault(
-            key, StateBackendSettings(project=env.project, region=env.region, account_id=env.account_id, tags=env.tags)
-        )
-    if len(backends) == 1:
-        return {"bootstrap": next(iter(backends.values()))}
+    """One bootstrap stack per distinct backend (project, account, region) the environments use, tagged
+    only with the tags all of its environments share (modules/settings/backends.py names them). Refuses
+    (ConfigError) account_id set on only some environments of one project and region."""
+    problems = mixed_account_problems(configs)
+    if problems:
+        raise ConfigError(problems)
     return {
-        "-".join(part for part in ("bootstrap", project, account, region) if part): settings
-        for (project, account, region), settings in sorted(backends.items())
+        stack_id: StateBackendSettings(
+            project=backend.project, region=backend.region, account_id=backend.account_id, tags=backend.tags
+        )
+        for stack_id, backend in bootstrap_stacks(configs).items()
     }
 
 
 def local_state_path(stack_id: str) -> str:
     """Relative to the synthesized workspace, cdktf.out/stacks/<stack>/: bootstrap/terraform.tfstate,
     or bootstrap/<stack>.tfstate when the environments use several backends."""
-    name = "terraform" if stack_id == "bootstrap" else stack_id
-    return f"../../../bootstrap/{name}.tfstate"
+    return f"../../../{state_file(stack_id)}"
 
 
 class BootstrapStack(Stack):

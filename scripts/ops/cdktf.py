@@ -19,7 +19,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from scripts.ops import gate
-from scripts.ops.console import REFUSED, OpsError, step
+from scripts.ops.backends import refuse_state_moves
+from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, step
 from scripts.ops.environments import is_protected, is_reserved, known_environments
 from scripts.ops.flows import apply_bootstrap, open_session, synthesize
 from scripts.ops.safety import checked
@@ -103,6 +104,11 @@ def run_cdktf(args: list[str]) -> int:
     local = command != "init" and "--local" in args
     args = [token for token in args if not (local and token == "--local")]
     refuse_unsafe(args)
+    if command == "init" and "--local" in args:
+        raise OpsError("refusing: cdktf init --local: init creates a project and reaches no AWS; drop --local",
+                       BAD_ARGUMENT)  # fmt: skip
+    if not local and command in LOCKING:
+        refuse_state_moves()
     # The CLI locks providers for other platforms from the registry after init; with the provider taken
     # from a local mirror (no registry) that step cannot work, and the mirror's copy is what gets used.
     if os.environ.get("TF_USES_MIRROR") == "1" and command in LOCKING:

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from scripts.ops import cdktf, flows, gate, guard, local_aws, plan_scan
+from scripts.ops import backends, cdktf, flows, gate, guard, local_aws, plan_scan
 from scripts.ops.console import REFUSED, OpsError
 from scripts.ops.environments import is_protected, is_reserved, parse_environment, parse_image_tag
 from scripts.ops.safety import checked
@@ -160,6 +160,19 @@ def guard_stateful(stack_dir: Path) -> None:
     """The resources of a synthesized stack that hold data."""
     for address in guard.stateful_in(stack_dir):
         print(address)
+
+
+@cli.command("backends")
+@click.option("--record", is_flag=True, help="accept the current layout (after moving state on purpose)")
+def backends_command(record: bool) -> None:
+    """Refuse silent state moves: compare the environment files with bootstrap/backends.json and the
+    bootstrap state files; --record accepts the current layout once a move is done."""
+    if record:
+        backends.accept_current()
+        print("recorded the current backends in bootstrap/backends.json")
+        return
+    backends.refuse_state_moves()
+    print("no state moves: the environment files match what this checkout created")
 
 
 @cli.command("local-aws")

@@ -6,7 +6,7 @@ naming the closest known one. Known environments are ``<name>.toml`` in the envi
 ``bootstrap`` and every name starting with it are reserved for the state-backend stacks.
 ``parse_image_tag`` refuses (exit 2) a tag that ``[app] image_tag`` would refuse: the same rule.
 
-``load_settings`` and ``is_protected`` are the only places scripts/ops reads settings.
+``load_settings``, ``all_settings`` and ``is_protected`` are the only places scripts/ops reads settings.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import difflib
 import os
 from pathlib import Path
 
-from modules.settings import ConfigError, EnvironmentConfig, load_environment
+from modules.settings import ConfigError, EnvironmentConfig, load_environment, load_environments
 from modules.settings.alerts import undeliverable
 from modules.settings.app import image_tag_problem
 from scripts.ops.console import BAD_ARGUMENT, OpsError
@@ -89,6 +89,14 @@ def load_settings(name: str) -> EnvironmentConfig:
     """The settings of one parsed environment; a bad environment file is BadEnvironmentError (exit 2)."""
     try:
         return load_environment(environments_dir() / f"{name}.toml")
+    except ConfigError as error:
+        raise BadEnvironmentError("\n".join(error.problems)) from error
+
+
+def all_settings() -> list[EnvironmentConfig]:
+    """Every environment's settings (which backends they use); bad files are BadEnvironmentError (exit 2)."""
+    try:
+        return load_environments(environments_dir())
     except ConfigError as error:
         raise BadEnvironmentError("\n".join(error.problems)) from error
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modules.layout import STACK_FILE, STACKS_DIR
-from scripts.ops import applying, guard, plan_scan
+from scripts.ops import applying, backends, guard, plan_scan
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, confirm, say, step
 from scripts.ops.environments import is_protected, is_reserved, parse_image_tag, undeliverable_alerts
 from scripts.ops.local_aws import local_aws, local_environment
@@ -175,11 +175,20 @@ def plan_and_check(session: Session, name: str, plan_args: list[str], allowed: t
     return directory
 
 
+def refuse_state_moves(local: bool) -> None:
+    """Real AWS only (local state is disposable): see scripts/ops/backends.py."""
+    if not local:
+        backends.refuse_state_moves()
+
+
 def bootstrap(local: bool, yes: bool) -> None:
+    refuse_state_moves(local)
     with ExitStack() as stack:
         session = open_session(local, stack)
         synthesize(session)
         apply_bootstrap(session, auto=yes or local)
+        if not local:
+            backends.record_bootstrap()
         for name in bootstrap_stacks(session):
             directory = session.outdir / STACKS_DIR / name
             # A second plan must show nothing to do: the backend is exactly what the code says.
@@ -201,6 +210,7 @@ def image_tag_variable(image_tag: str | None) -> list[str]:
 
 def plan(name: str, local: bool, image_tag: str | None, allowed: tuple[str, ...]) -> None:
     plan_args = image_tag_variable(image_tag)  # before anything starts
+    refuse_state_moves(local)
     with ExitStack() as stack:
         session = open_session(local, stack)
         directory = plan_and_check(session, name, plan_args, allowed)
@@ -209,6 +219,7 @@ def plan(name: str, local: bool, image_tag: str | None, allowed: tuple[str, ...]
 
 def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tuple[str, ...]) -> None:
     plan_args = image_tag_variable(image_tag)  # before anything starts
+    refuse_state_moves(local)
     protected = checked(f"is {name} protected?", is_protected, name)
     if not local:
         unreachable = checked(f"do {name}'s alerts reach someone?", undeliverable_alerts, name)
@@ -229,6 +240,7 @@ def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tu
             raise OpsError("not applied")
         if terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan") != 0:
             raise OpsError("terraform apply failed: the state lock is released; fix and run again")
+        backends.record_deploy(name)
         print()
         terraform(session, directory, "output", "-no-color")
         url = subprocess.run(["terraform", f"-chdir={directory}", "output", "-raw", "app_url"], env=session.env,
@@ -252,6 +264,7 @@ def refuse_protected_destroy(session: Session, name: str) -> None:
 
 
 def destroy(name: str, yes: bool, local: bool) -> None:
+    refuse_state_moves(local)
     protected = checked(f"is {name} protected?", is_protected, name)
     with ExitStack() as stack:
         if protected:  # refused before any emulator or terraform starts

@@ -1,0 +1,134 @@
+"""No silent state moves. A change to the environment files that renames a bootstrap stack, moves its
+local state file, or changes the backend of an environment this checkout already deployed stops
+bootstrap, plan, deploy, destroy and cdktf (real AWS) with an explanation and the command that makes
+the move on purpose.
+
+"Already" is what this checkout holds: the bootstrap stacks' local state files (``bootstrap/*.tfstate``:
+each names its state bucket) and the record ``bootstrap/backends.json``, which bootstrap and deploy
+write (commit it with the bootstrap state). A fresh clone with neither has nothing to compare.
+``python -m scripts.ops backends --record`` accepts the current layout once a move is done. Local mode
+is not checked: its state lives in .cache/local and a fresh local AWS starts from nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from modules.settings.backends import RECORD_FILE, STATE_FOLDER, layout
+from scripts.ops.console import REFUSED, OpsError
+from scripts.ops.environments import all_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKEND_KEYS = ("bucket", "key", "region", "dynamodb_table", "kms_key_id")
+
+
+def read_record(root: Path) -> dict[str, Any]:
+    path = root / STATE_FOLDER / RECORD_FILE
+    if not path.is_file():
+        return {"bootstrap_stacks": {}, "environments": {}}
+    record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    record.setdefault("bootstrap_stacks", {})
+    record.setdefault("environments", {})
+    return record
+
+
+def write_record(root: Path, record: dict[str, Any]) -> None:
+    path = root / STATE_FOLDER / RECORD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def state_buckets(root: Path) -> dict[str, str]:
+    """Each local bootstrap state file (relative path) -> the state bucket it created."""
+    found = {}
+    for path in sorted((root / STATE_FOLDER).glob("*.tfstate")):
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for resource in state.get("resources", []):
+            if resource.get("type") == "aws_s3_bucket" and resource.get("name") == "state_bucket":
+                for instance in resource.get("instances", []):
+                    bucket = instance.get("attributes", {}).get("bucket")
+                    if bucket:
+                        found[f"{STATE_FOLDER}/{path.name}"] = bucket
+    return found
+
+
+def stack_moves(current: dict[str, Any], files: dict[str, str]) -> list[str]:
+    """Local bootstrap state files that the current environment files would put elsewhere, or orphan."""
+    by_bucket = {stack["bucket"]: (stack_id, stack["state"]) for stack_id, stack in current["bootstrap_stacks"].items()}
+    problems = []
+    for path, bucket in files.items():
+        if bucket not in by_bucket:
+            problems.append(
+                f"{path} holds the state backend {bucket}, which no environment file uses now: its stack would be "
+                f"dropped, not moved. Restore the environment files, or retire it on purpose: "
+                f"mkdir -p {STATE_FOLDER}/retired && mv {path} {STATE_FOLDER}/retired/"
+            )
+            continue
+        stack_id, wanted = by_bucket[bucket]
+        if wanted != path:
+            problems.append(
+                f"the bootstrap stack of {bucket} is now named {stack_id} (the environments use several backends), so "
+                f"its local state moves from {path} to {wanted}; without the move bootstrap would create that "
+                f"backend again. Move it on purpose: mv {path} {wanted}"
+            )
+    return problems
+
+
+def environment_moves(current: dict[str, Any], record: dict[str, Any]) -> list[str]:
+    """Deployed environments whose backend (bucket, key, region, lock table, key) the files change."""
+    problems = []
+    for name, before in sorted(record["environments"].items()):
+        after = current["environments"].get(name)
+        if after is None or all(before.get(key) == after[key] for key in BACKEND_KEYS):
+            continue
+        changes = ", ".join(f"{key} {before.get(key)} -> {after[key]}" for key in BACKEND_KEYS
+                            if before.get(key) != after[key])  # fmt: skip
+        old = " ".join(f"-backend-config={key}={before.get(key)}" for key in BACKEND_KEYS)
+        problems.append(
+            f"{name} was deployed with its state in s3://{before.get('bucket')}/{before.get('key')}; the environment "
+            f"files change its backend ({changes}), and a plan there would start from an empty state. Move it on "
+            f"purpose: ./scripts/bootstrap.sh (the new backend), ./scripts/synth.sh --no-gate, then "
+            f"terraform -chdir=cdktf.out/stacks/{name} init -reconfigure {old} && "
+            f"terraform -chdir=cdktf.out/stacks/{name} init -migrate-state -force-copy, "
+            f"then python -m scripts.ops backends --record"
+        )
+    return problems
+
+
+def state_moves(root: Path) -> list[str]:
+    current = layout(all_settings())
+    return stack_moves(current, state_buckets(root)) + environment_moves(current, read_record(root))
+
+
+def refuse_state_moves(root: Path | None = None) -> None:
+    """Stops (exit 3) before anything runs when the environment files would move state silently."""
+    problems = state_moves(root or ROOT)
+    if problems:
+        raise OpsError("\n".join(["refusing: the environment files move state this checkout created:", *problems]),
+                       REFUSED)  # fmt: skip
+
+
+def record_bootstrap(root: Path | None = None) -> None:
+    record = read_record(root or ROOT)
+    record["bootstrap_stacks"] = layout(all_settings())["bootstrap_stacks"]
+    write_record(root or ROOT, record)
+
+
+def record_deploy(name: str, root: Path | None = None) -> None:
+    record = read_record(root or ROOT)
+    record["environments"][name] = layout(all_settings())["environments"][name]
+    write_record(root or ROOT, record)
+
+
+def accept_current(root: Path | None = None) -> None:
+    """After a move done on purpose: the current layout becomes the record (recorded environments only)."""
+    current, record = layout(all_settings()), read_record(root or ROOT)
+    record["bootstrap_stacks"] = current["bootstrap_stacks"]
+    record["environments"] = {name: current["environments"][name] for name in record["environments"]
+                              if name in current["environments"]}  # fmt: skip
+    write_record(root or ROOT, record)
