@@ -12,6 +12,7 @@ import dataclasses
 import json
 import re
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,16 +46,19 @@ def settings_table() -> str:
     return "\n".join(lines).rstrip()
 
 
-def suppressions_table(outdir: Path) -> str:
+def suppressions_table(outdir: Path, stacks: Collection[str] | None = None) -> str:
+    """Every stack's suppressions, or only those of ``stacks``."""
     lines = ["| stack | resource | check | reason |", "|---|---|---|---|"]
     for path in sorted((outdir / STACKS_DIR).glob(f"*/{SUPPRESSIONS_FILE}")):
+        if stacks is not None and path.parent.name not in stacks:
+            continue
         for item in json.loads(path.read_text(encoding="utf-8")):
             lines.append(f"| {path.parent.name} | `{item['resource']}` | {item['check_id']} | {item['reason']} |")
     return "\n".join(lines)
 
 
-def render(text: str, outdir: Path) -> str:
-    for name, body in (("settings", settings_table()), ("suppressions", suppressions_table(outdir))):
+def render(text: str, outdir: Path, stacks: Collection[str] | None = None) -> str:
+    for name, body in (("settings", settings_table()), ("suppressions", suppressions_table(outdir, stacks))):
         pattern = re.compile(
             rf"(<!-- BEGIN GENERATED: {name} -->\n)(?:.*?\n)?(<!-- END GENERATED: {name} -->)", re.DOTALL
         )

@@ -7,5 +7,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 usage_if_asked 2,7 "$@"
 ensure_python
+ensure_cdktf_cli   # so that `npx cdktf synth` works right after, as the README says
 ensure_terraform
 exec "$PY" -m scripts.ops synth "$@"
