@@ -5,9 +5,11 @@ its data is protected, and a resource added later is covered the day it is added
 whose type holds data (modules/settings/protection.py, shared with the destructive-change guard):
 
 - protected: ``prevent_destroy``, deletion protection where AWS has it (RDS), the longest secret
-  recovery window;
-- unprotected: none of that, and the checkov findings that follow from it are suppressed here, with
-  the reason, so a reviewer sees them next to the switch that caused them.
+  recovery window, and nothing deleted that still holds images or recovery points;
+- unprotected: destroy succeeds in one run and a deploy right after succeeds too (secrets deleted at
+  once, the repository and the backup vault emptied on delete); the database still leaves a final
+  snapshot. The checkov findings that follow are suppressed here, with the reason, so a reviewer sees
+  them next to the switch that caused them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ class Protection:
                 )
         elif kind == "aws_secretsmanager_secret":
             node.recovery_window_in_days = SECRET_RECOVERY_DAYS[self.protected]  # type: ignore[attr-defined]
+        elif kind == "aws_ecr_repository":
+            # Unprotected: a repository holding images is deleted with them, or destroy would stop there.
+            node.force_delete = not self.protected  # type: ignore[attr-defined]
+        elif kind == "aws_backup_vault":
+            # Unprotected: the vault's recovery points go with it (AWS refuses to delete a vault holding
+            # any); the database's final snapshot is what destroy keeps.
+            node.force_destroy = not self.protected  # type: ignore[attr-defined]
 
 
 def protect(stack: Stack, *, protected: bool) -> None:

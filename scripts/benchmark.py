@@ -8,6 +8,8 @@
 2. Lazy synthesis with 2, 10 and 30 generated environment files: time per extra environment.
 3. The whole ./scripts/synth.sh gate, split by phase (synthesis, terraform validate, checkov).
 4. "Is prod protected?": python -m scripts.ops guard protected prod, wall time and peak RSS.
+5. With --local-apply: one environment against the local AWS, each step timed: bootstrap (once, kept
+   out of the loop as the emulator is reused), deploy --local --yes, the second plan, destroy --local --yes.
 """
 
 from __future__ import annotations
@@ -156,11 +158,38 @@ def protected_question(rounds: int) -> None:
     print(f"{statistics.median(times):>9.2f} {min(times):>7.2f} {max(times):>7.2f} {rss:>12.0f}")
 
 
+def local_apply(environment: str) -> None:
+    """Applies ``environment`` to one local AWS and times each step (the emulator is reused throughout)."""
+    sys.path.insert(0, str(ROOT))
+    from scripts.ops.local_aws import local_aws, local_environment  # noqa: PLC0415  (only for this section)
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="local-bench-") as scratch, local_aws(log=Path(scratch) / "aws.log") as aws:
+        env = {**local_environment(dict(os.environ), aws.endpoint), "LOCAL_DIR": scratch}
+        steps = [
+            ("bootstrap (once, outside the loop)", ["./scripts/bootstrap.sh", "--local"]),
+            (f"deploy {environment} --local --yes", ["./scripts/deploy.sh", environment, "--local", "--yes"]),
+            (f"second plan of {environment}", ["./scripts/plan.sh", environment, "--local"]),
+            (f"destroy {environment} --local --yes", ["./scripts/destroy.sh", environment, "--local", "--yes"]),
+        ]
+        for label, command in steps:
+            started = time.monotonic()
+            subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            rows.append((label, time.monotonic() - started))
+    print(f"\n5. {environment} against the local AWS (each step a fresh script run, synthesis included)")
+    print(f"{'step':<40} {'seconds':>8}")
+    for label, seconds in rows:
+        print(f"{label:<40} {seconds:>8.1f}")
+    loop = sum(seconds for _, seconds in rows[1:3])
+    print(f"{'apply + second plan (the loop)':<40} {loop:>8.1f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-gate", action="store_true")
     parser.add_argument("--protected-only", action="store_true", help="only 4. (is prod protected?)")
+    parser.add_argument("--local-apply", metavar="ENV", help="only 5.: ENV applied to the local AWS, step by step")
     args = parser.parse_args()
     memory_gib = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**30
     print(
@@ -169,6 +198,9 @@ def main() -> int:
     )
     if args.protected_only:
         protected_question(args.rounds)
+        return 0
+    if args.local_apply:
+        local_apply(args.local_apply)
         return 0
     with tempfile.TemporaryDirectory(prefix="cdktf-bench-") as scratch:
         eager_vs_lazy(args.rounds, Path(scratch))

@@ -145,5 +145,9 @@ def test_the_protection_switch_reaches_every_stateful_resource(
     assert cluster["skip_final_snapshot"] is False  # kept data either way
     for secret in document["resource"]["aws_secretsmanager_secret"].values():
         assert secret["recovery_window_in_days"] == SECRET_RECOVERY_DAYS[protected]
+    # Unprotected: a destroy empties what would stop it (images, recovery points); protected: never.
+    (repository,) = document["resource"]["aws_ecr_repository"].values()
+    (vault,) = document["resource"]["aws_backup_vault"].values()
+    assert repository["force_delete"] is not protected and vault["force_destroy"] is not protected
     skips = cluster["//"].get("checkov_skip", {})
     assert ("CKV_AWS_139" in skips) is not protected

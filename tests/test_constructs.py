@@ -280,7 +280,9 @@ def test_protection_aspect_sets_every_stateful_resource_from_one_switch(protecte
     secret = one(document, "aws_secretsmanager_secret")
     assert repository.get("lifecycle", {}).get("prevent_destroy", False) is protected
     assert secret.get("lifecycle", {}).get("prevent_destroy", False) is protected
-    assert secret["recovery_window_in_days"] == (30 if protected else 7)
+    # Unprotected: deleted at once, so the same environment can be deployed again right after a destroy.
+    assert secret["recovery_window_in_days"] == (30 if protected else 0)
+    assert repository["force_delete"] is not protected
 
 
 def test_a_suppression_needs_a_reason_a_reviewer_can_check(tmp_path: Path) -> None:

@@ -248,6 +248,32 @@ def test_a_cache_subnet_group_is_modified_and_deleted_once_unused(emulator: dict
     assert error_code(delete, CacheSubnetGroupName="subnets") == "CacheSubnetGroupNotFoundFault"
 
 
+def test_a_final_snapshot_name_an_earlier_delete_took_is_refused(emulator: dict[str, Any]) -> None:
+    elasticache = client(emulator, "elasticache")
+    for attempt in (1, 2):
+        elasticache.create_replication_group(ReplicationGroupId="snapped", ReplicationGroupDescription=f"try {attempt}")
+        delete = elasticache.delete_replication_group
+        if attempt == 1:
+            delete(ReplicationGroupId="snapped", FinalSnapshotIdentifier="snapped-final")
+        else:
+            assert error_code(delete, ReplicationGroupId="snapped", FinalSnapshotIdentifier="snapped-final") == (
+                "SnapshotAlreadyExistsFault"
+            )
+            delete(ReplicationGroupId="snapped", FinalSnapshotIdentifier="snapped-final-2")
+    names = [item["SnapshotName"] for item in elasticache.describe_snapshots()["Snapshots"]]
+    assert sorted(name for name in names if name.startswith("snapped-")) == ["snapped-final", "snapped-final-2"]
+
+
+def test_a_deleted_backup_plans_name_can_be_used_again(emulator: dict[str, Any]) -> None:
+    backup = client(emulator, "backup")
+    plan = {"BackupPlanName": "again", "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "Default"}]}
+    first = backup.create_backup_plan(BackupPlan=plan)["BackupPlanId"]
+    assert error_code(backup.create_backup_plan, BackupPlan=plan) == "AlreadyExistsException"
+    backup.delete_backup_plan(BackupPlanId=first)
+    second = backup.create_backup_plan(BackupPlan=plan)["BackupPlanId"]
+    assert second != first and backup.get_backup_plan(BackupPlanId=first)["DeletionDate"]
+
+
 def signed_get(emulator: dict[str, Any], service: str, path: str) -> dict[str, Any]:
     """A GET as the Go SDK sends it (no trailing slash); moto routes on the signature's service."""
     scope = f"test/20260101/us-east-1/{service}/aws4_request"

@@ -28,7 +28,6 @@ class ContainerRepository(Construct):
             encryption_configuration=[
                 aws.ecr_repository.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)
             ],
-            force_delete=False,
         )
         policy = {
             "rules": [

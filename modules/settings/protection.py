@@ -20,5 +20,7 @@ STATEFUL_TYPES = frozenset(
         "aws_secretsmanager_secret",
     }
 )
-# Secrets Manager keeps a deleted secret restorable for this many days (7 to 30).
-SECRET_RECOVERY_DAYS = {True: 30, False: 7}
+# Secrets Manager keeps a deleted secret restorable for this many days (7 to 30), and its name taken
+# meanwhile; 0 deletes it at once, so an unprotected environment can be deployed again right after a
+# destroy (its secrets are generated anew anyway).
+SECRET_RECOVERY_DAYS = {True: 30, False: 0}

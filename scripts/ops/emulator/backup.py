@@ -184,11 +184,29 @@ def refuse_plan_with_selections(original: Any) -> Any:
     return delete_backup_plan
 
 
+def names_unique_among_active_plans(original: Any) -> Any:
+    """AWS keeps a deleted plan readable (with its DeletionDate) but lets its name be used again; moto
+    refuses the name forever, so an environment destroyed and deployed again could not get its plan."""
+
+    @functools.wraps(original)
+    def create_backup_plan(self: Any, *args: Any, **kwargs: Any) -> Any:
+        deleted = {key: plan for key, plan in self.plans.items() if plan.deletion_date is not None}
+        for key in deleted:
+            del self.plans[key]
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            self.plans.update(deleted)
+
+    return create_backup_plan
+
+
 def install() -> None:
     add_members(BackupBackend, BackupAdditionsBackend)
     add_members(BackupResponse, BackupAdditionsResponse)
     replace(BackupBackend, "delete_backup_vault", refuse_non_empty_vault(BackupBackend.delete_backup_vault))
     replace(BackupBackend, "delete_backup_plan", refuse_plan_with_selections(BackupBackend.delete_backup_plan))
+    replace(BackupBackend, "create_backup_plan", names_unique_among_active_plans(BackupBackend.create_backup_plan))
     # Flask paths: no "/?" (moto drops only "$"); a rule ending in "/" matches with or without the slash.
     merged = {**URL_PATHS, **urls.url_paths}
     urls.url_paths.clear()

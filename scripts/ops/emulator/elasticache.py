@@ -534,6 +534,26 @@ def modify_replication_group_response(original: Any) -> Any:
     return modify_replication_group
 
 
+def delete_replication_group_response(original: Any) -> Any:
+    """DeleteReplicationGroup with a FinalSnapshotIdentifier takes that snapshot first; AWS refuses the
+    delete when a snapshot of that name exists (SnapshotAlreadyExistsFault), and so does this."""
+
+    @functools.wraps(original)
+    def delete_replication_group(self: Any) -> Any:
+        final = self._get_param("FinalSnapshotIdentifier")
+        if final:
+            self.elasticache_backend.create_snapshot(
+                snapshot_name=final,
+                replication_group_id=self._get_param("ReplicationGroupId"),
+                cache_cluster_id=None,
+                kms_key_id=None,
+                tags=[],
+            )
+        return original(self)
+
+    return delete_replication_group
+
+
 def install() -> None:
     add_members(ElastiCacheBackend, ElastiCacheAdditionsBackend)
     add_members(ElastiCacheResponse, ElastiCacheAdditionsResponse)
@@ -550,5 +570,10 @@ def install() -> None:
         ElastiCacheResponse,
         "modify_replication_group",
         modify_replication_group_response(ElastiCacheResponse.modify_replication_group),
+    )
+    replace(
+        ElastiCacheResponse,
+        "delete_replication_group",
+        delete_replication_group_response(ElastiCacheResponse.delete_replication_group),
     )
     patch_replication_groups()

@@ -1,0 +1,126 @@
+"""Apply for real against the local AWS: stage applies (all but App Runner), a second plan changes and
+replaces nothing, AWS upgrading the engine's minor version proposes no downgrade, destroy removes what
+was applied, and a re-created stage destroys again (each destroy names its own final snapshots). Prod
+applies and plans clean. One emulator for the module, stopped at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.ops.local_aws import local_aws as start_local_aws
+from scripts.ops.local_aws import local_environment
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+APP_RUNNER_AND_ITS_ALARMS = re.compile(r"aws_apprunner_\w+\.\w+|aws_cloudwatch_metric_alarm\.alarms_apprunner_\w+")
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    with start_local_aws(log=log, reuse=False) as running:
+        env = {
+            **local_environment(dict(os.environ), running.endpoint),  # test credentials, real-AWS variables cleared
+            "LOCAL_DIR": str(tmp_path_factory.mktemp("local")),
+        }
+        result = script(env, "bootstrap.sh", "--local")
+        assert result.returncode == 0, result.stdout + result.stderr
+        yield env
+
+
+def script(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "scripts" / args[0]), *args[1:]], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=1200, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def state(env: dict[str, str], stack: str) -> list[str]:
+    directory = Path(env["LOCAL_DIR"]) / "cdktf.out" / "stacks" / stack
+    listed = subprocess.run(["terraform", f"-chdir={directory}", "state", "list"], env=env, capture_output=True,
+                            text=True, check=False)  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    return listed.stdout.split()
+
+
+def not_applied(output: str) -> list[str]:
+    """The addresses deploy.sh listed as not applied."""
+    head, _, rest = output.partition("planned resource(s) not applied:\n")
+    assert rest, output
+    return [line.split()[0] for line in rest.splitlines() if line.startswith("  aws_")]
+
+
+def deploy_and_check(env: dict[str, str], stack: str) -> None:
+    result = script(env, "deploy.sh", stack, "--local", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    missing = not_applied(result.stdout)
+    assert missing and all(APP_RUNNER_AND_ITS_ALARMS.fullmatch(address) for address in missing), missing
+    assert len(state(env, stack)) > 40
+
+
+def plan_changes_nothing_applied(env: dict[str, str], stack: str) -> None:
+    result = script(env, "plan.sh", stack, "--local")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"plan for \w+: \d+ to add, 0 to change, 0 to replace, 0 to destroy", result.stdout), result.stdout
+    plan = json.loads((Path(env["LOCAL_DIR"]) / "cdktf.out" / "stacks" / stack / "plan.json").read_text())
+    added = [c["address"] for c in plan["resource_changes"] if c["change"]["actions"] == ["create"]]
+    assert all(APP_RUNNER_AND_ITS_ALARMS.fullmatch(address) for address in added), added
+
+
+def test_stage_applies_everything_but_app_runner(local: dict[str, str]) -> None:
+    deploy_and_check(local, "stage")
+
+
+def test_a_second_plan_of_stage_changes_and_replaces_nothing(local: dict[str, str]) -> None:
+    plan_changes_nothing_applied(local, "stage")
+
+
+def test_an_engine_minor_upgrade_by_aws_proposes_no_downgrade(local: dict[str, str]) -> None:
+    for service, identifier, version in (("rds", "cerberus-stage-aurora-cluster", "16.7"),
+                                         ("elasticache", "cerberus-stage-valkey", "8.0.2")):  # fmt: skip
+        request = urllib.request.Request(
+            f"{local['LOCAL_AWS_ENDPOINT']}/_emulator/set-engine-version",
+            data=json.dumps({"service": service, "id": identifier, "engine_version": version}).encode(),
+            headers={"Content-Type": "application/json"}, method="POST",
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+    plan_changes_nothing_applied(local, "stage")
+
+
+def test_destroy_removes_what_was_applied(local: dict[str, str]) -> None:
+    result = script(local, "destroy.sh", "stage", "--local", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert state(local, "stage") == []
+
+
+def test_a_re_created_stage_destroys_again_with_new_final_snapshot_names(local: dict[str, str]) -> None:
+    deploy_and_check(local, "stage")
+    result = script(local, "destroy.sh", "stage", "--local", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert state(local, "stage") == []
+    import boto3
+
+    rds = boto3.client("rds", endpoint_url=local["LOCAL_AWS_ENDPOINT"], region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    names = [item["DBClusterSnapshotIdentifier"] for item in rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]]
+    finals = [name for name in names if name.startswith("cerberus-stage-aurora-cluster-final-")]
+    assert len(finals) == 2 and len(set(finals)) == 2, names
+    elasticache = boto3.client("elasticache", endpoint_url=local["LOCAL_AWS_ENDPOINT"], region_name="us-east-1",
+                               aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    cache_names = [item["SnapshotName"] for item in elasticache.describe_snapshots()["Snapshots"]]
+    cache_finals = [name for name in cache_names if name.startswith("cerberus-stage-valkey-final-")]
+    assert len(cache_finals) == 2 and len(set(cache_finals)) == 2, cache_names
+
+
+def test_prod_applies_and_a_second_plan_changes_nothing(local: dict[str, str]) -> None:
+    deploy_and_check(local, "prod")
+    plan_changes_nothing_applied(local, "prod")
