@@ -21,12 +21,11 @@ from scripts.ops.console import BAD_ARGUMENT, OpsError, say, step
 
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR = ROOT / "scripts" / "ops" / "emulator" / "__main__.py"
-# Real-AWS settings that must not reach a local run: credentials come from the variables set instead.
-REAL_AWS_VARIABLES = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL",
-)  # fmt: skip
+# A local run keeps no AWS_* variable of the caller's but these: profiles, session tokens, roles, web
+# identity, shared config and credentials files, endpoints, CA bundles are all real AWS's.
+KEPT_AWS_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
+LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
 
 
 @dataclass
@@ -55,7 +54,7 @@ def server_command(port: int) -> list[str]:
 
 def answers(endpoint: str) -> bool:
     try:
-        urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)  # noqa: S310  (loopback, checked)
+        DIRECT.open(f"{endpoint}/moto-api/", timeout=1)
     except urllib.error.HTTPError:
         return True  # it answered, even if not with 200
     except OSError:
@@ -114,13 +113,18 @@ def local_aws(log: Path | IO[str] | None = None, port: int | None = None, reuse:
 
 
 def local_environment(base: dict[str, str], endpoint: str) -> dict[str, str]:
-    """``base`` pointed at the local AWS: dummy credentials, no real-AWS profile, role or token."""
-    env = {key: value for key, value in base.items() if key not in REAL_AWS_VARIABLES}
+    """``base`` pointed at the local AWS: dummy credentials, no real-AWS profile, role, token, config file,
+    endpoint or proxy for loopback."""
+    env = {key: value for key, value in base.items() if not key.startswith("AWS_") or key in KEPT_AWS_VARIABLES}
     env.update(
         LOCAL_AWS_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
         AWS_EC2_METADATA_DISABLED="true", AWS_REGION=base.get("AWS_REGION", "us-east-1"),
         AWS_DEFAULT_REGION=base.get("AWS_DEFAULT_REGION", "us-east-1"),
+        # Empty, not unset: unset, the SDKs would read ~/.aws/config and ~/.aws/credentials.
+        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )  # fmt: skip
+    no_proxy = ",".join(filter(None, (LOOPBACK_HOSTS, base.get("NO_PROXY"), base.get("no_proxy"))))
+    env.update(NO_PROXY=no_proxy, no_proxy=no_proxy)  # a proxy never sees local traffic
     return env
 
 
