@@ -7,6 +7,7 @@ at once, one line each: the file, the key, the value and what is allowed.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import typing
@@ -43,6 +44,7 @@ RENAMED: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 Key = tuple[str, ...]
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 Sources = Mapping[Key, Path]
 
 
@@ -81,6 +83,11 @@ class ConfigError(Exception):
 def display(path: Path) -> str:
     """``environments/stage.toml``: the folder and the file, wherever the folder is."""
     return f"{path.parent.name}/{path.name}" if path.suffix else path.name
+
+
+def key_text(key: Key) -> str:
+    """``app.port``, as TOML writes it: a part that is not a bare key is quoted (``app." "``)."""
+    return ".".join(part if BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False) for part in key)
 
 
 def _read(path: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -178,7 +185,7 @@ def _check(document: Mapping[str, Any], sources: Sources, path: Path) -> tuple[d
         shown = "" if value is None else f" = {describe(value)}"
         # A key missing everywhere belongs in the environment file: the defaults are shared by all of them.
         label = display(path) if value is None and key not in sources else _label(sources, key, path)
-        problems.append(f"{label}: {'.'.join(key)}{shown}: expected {allowed}")
+        problems.append(f"{label}: {key_text(key)}{shown}: expected {allowed}")
 
     for section in sorted(set(document) - set(SECTIONS)):
         report((section,), None, "a known section: " + ", ".join(f"[{name}]" for name in SECTIONS))
