@@ -12,7 +12,7 @@ import dataclasses
 import json
 import re
 import sys
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,15 @@ def suppressions_table(outdir: Path, stacks: Collection[str] | None = None) -> s
     return "\n".join(lines)
 
 
+def _replacement(body: str) -> Callable[[re.Match[str]], str]:
+    """What replaces a GENERATED block: its markers kept, ``body`` between them."""
+
+    def replace(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{body}\n{match.group(2)}"
+
+    return replace
+
+
 def render(text: str, outdir: Path, stacks: Collection[str] | None = None) -> str:
     for name, body in (("settings", settings_table()), ("suppressions", suppressions_table(outdir, stacks))):
         pattern = re.compile(
@@ -64,7 +73,7 @@ def render(text: str, outdir: Path, stacks: Collection[str] | None = None) -> st
         )
         if not pattern.search(text):
             raise SystemExit(f"README.md has no GENERATED: {name} markers")
-        text = pattern.sub(lambda match, body=body: f"{match.group(1)}{body}\n{match.group(2)}", text)  # type: ignore[misc]
+        text = pattern.sub(_replacement(body), text)
     return text
 
 

@@ -62,7 +62,8 @@ PUBLISHED: dict[str, Namespace] = {
 }
 
 # Aurora User Guide, "Performance and scaling for Aurora Serverless v2", "Maximum connections for Aurora
-# Serverless v2" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html):
+# Serverless v2"
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html):
 # Aurora PostgreSQL's default max_connections by the cluster's maximum ACU. Between two rows the lower
 # one applies (the table has no row for 2 ACU: 2 ACU gives 189).
 AURORA_POSTGRESQL_MAX_CONNECTIONS = ((1.0, 189), (4.0, 823), (8.0, 1669), (16.0, 3360), (32.0, 5000))

@@ -95,15 +95,16 @@ class _Bucket(Construct):
 
     def _encryption(self, bucket_id: str, kms_key_arn: str | None) -> None:
         sse = aws.s3_bucket_server_side_encryption_configuration
-        aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
+        by_default = sse.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+            sse_algorithm="aws:kms" if kms_key_arn else "AES256", kms_master_key_id=kms_key_arn
+        )
+        sse.S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
             bucket=bucket_id,
             rule=[
                 sse.S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=sse.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                        sse_algorithm="aws:kms" if kms_key_arn else "AES256", kms_master_key_id=kms_key_arn
-                    ),
+                    apply_server_side_encryption_by_default=by_default,
                     bucket_key_enabled=True if kms_key_arn else None,
                 )
             ],
