@@ -4,9 +4,10 @@ once per session: importing the AWS bindings eagerly costs ~20 s per process."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,20 @@ def only(document: dict, resource_type: str) -> dict:
     found = resources(document, resource_type)
     assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
     return next(iter(found.values()))
+
+
+@pytest.fixture(scope="session")
+def shared_local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One local AWS (scripts/ops/local_aws.py, as the scripts' --local start it) for every module that
+    plans or applies against it: one emulator and one bootstrap per test session, stopped at its end."""
+    from scripts.ops.local_aws import answers, local_aws, local_environment
+
+    log = tmp_path_factory.mktemp("local-aws") / "emulator.log"
+    with local_aws(log=log, reuse=False) as running:
+        yield {
+            **local_environment(dict(os.environ), running.endpoint),  # test credentials, real-AWS variables cleared
+            "LOCAL_DIR": str(tmp_path_factory.mktemp("local")),
+            "LOCAL_AWS_PID": str(running.process.pid if running.process else 0),
+        }
+    assert running.process is not None and running.process.poll() is not None, "the local AWS is still running"
+    assert not answers(running.endpoint)

@@ -1,22 +1,18 @@
 """Apply for real against the local AWS: stage applies (all but App Runner), a second plan changes and
 replaces nothing, AWS upgrading the engine's minor version proposes no downgrade, destroy removes what
 was applied, and a re-created stage destroys again (each destroy names its own final snapshots). Prod
-applies and plans clean. One emulator for the module, stopped at the end."""
+applies and plans clean. The session's one local AWS (tests/conftest.py), shared with test_local_aws."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scripts.ops.local_aws import local_aws as start_local_aws
-from scripts.ops.local_aws import local_environment
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -24,16 +20,11 @@ APP_RUNNER_AND_ITS_ALARMS = re.compile(r"aws_apprunner_\w+\.\w+|aws_cloudwatch_m
 
 
 @pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
-    with start_local_aws(log=log, reuse=False) as running:
-        env = {
-            **local_environment(dict(os.environ), running.endpoint),  # test credentials, real-AWS variables cleared
-            "LOCAL_DIR": str(tmp_path_factory.mktemp("local")),
-        }
-        result = script(env, "bootstrap.sh", "--local")
-        assert result.returncode == 0, result.stdout + result.stderr
-        yield env
+def local(shared_local_aws: dict[str, str]) -> dict[str, str]:
+    """The session's local AWS (tests/conftest.py), bootstrapped (a no-op when another module did it)."""
+    result = script(shared_local_aws, "bootstrap.sh", "--local")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return shared_local_aws
 
 
 def script(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -79,11 +70,9 @@ def test_stage_applies_everything_but_app_runner(local: dict[str, str]) -> None:
     deploy_and_check(local, "stage")
 
 
-def test_a_second_plan_of_stage_changes_and_replaces_nothing(local: dict[str, str]) -> None:
-    plan_changes_nothing_applied(local, "stage")
-
-
-def test_an_engine_minor_upgrade_by_aws_proposes_no_downgrade(local: dict[str, str]) -> None:
+def test_after_an_engine_minor_upgrade_by_aws_a_plan_changes_nothing(local: dict[str, str]) -> None:
+    """The second plan of what was applied, after AWS moved both engines to a newer minor version: no
+    update (no downgrade), no replace."""
     for service, identifier, version in (("rds", "cerberus-stage-aurora-cluster", "16.7"),
                                          ("elasticache", "cerberus-stage-valkey", "8.0.2")):  # fmt: skip
         request = urllib.request.Request(

@@ -1,8 +1,9 @@
 """End to end against a local AWS (the project's emulator, or moto, on 127.0.0.1): bootstrap applied for
 real, then plans of every environment through the real S3 backend, plan scans, state locking and the cdktf CLI.
 
-One moto server serves the whole module (the scripts reuse it through LOCAL_AWS_ENDPOINT) and is
-stopped at the end; the last test checks that nothing is left running.
+One local AWS serves the whole test session (tests/conftest.py, shared with test_local_apply.py; the
+scripts reuse it through LOCAL_AWS_ENDPOINT) and is stopped at the end; the last test checks that
+nothing else is left running.
 """
 
 from __future__ import annotations
@@ -11,36 +12,20 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from scripts.ops.local_aws import answers
-from scripts.ops.local_aws import local_aws as start_local_aws
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The same start/stop as the scripts' --local (scripts/ops/local_aws.py), never reusing one."""
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with start_local_aws(log=log, reuse=False) as running:
-        env = {
-            **os.environ,
-            "LOCAL_AWS_ENDPOINT": running.endpoint,
-            "LOCAL_DIR": str(tmp_path_factory.mktemp("local")),
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "LOCAL_AWS_PID": str(running.process.pid if running.process else 0),
-        }
-        yield env
-    assert running.process is not None and running.process.poll() is not None, "the local AWS is still running"
-    assert not answers(running.endpoint)
+def local_aws(shared_local_aws: dict[str, str]) -> dict[str, str]:
+    """The session's local AWS (tests/conftest.py), shared with tests/test_local_apply.py."""
+    return shared_local_aws
 
 
 def script(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
