@@ -84,11 +84,25 @@ def write_workspace_files(stack: Stack, stack_dir: Path) -> None:
     complete_hcl(stack_dir, document)
 
 
+# cdktf's HCL renderer writes lifecycle references as strings ("aws_x.y.id"); HCL wants them bare,
+# and Terraform refuses a quoted replace_triggered_by reference.
+_QUOTED_REFERENCES = re.compile(
+    r"^(\s*(?:replace_triggered_by|ignore_changes) = \[\n)((?:\s*\"[\w.\[\]]+\",?\n)+)", re.M
+)
+
+
+def _unquote_references(match: re.Match[str]) -> str:
+    return match.group(1) + match.group(2).replace('"', "")
+
+
 def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
     """``cdktf synth --hcl`` leaves out the blocks its HCL renderer does not know (``ephemeral``):
-    write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one."""
-    if not (stack_dir / "cdk.tf").exists():
+    write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one; and it quotes
+    lifecycle references, which HCL takes bare."""
+    hcl = stack_dir / "cdk.tf"
+    if not hcl.exists():
         return
+    hcl.write_text(_QUOTED_REFERENCES.sub(_unquote_references, hcl.read_text(encoding="utf-8")), encoding="utf-8")
     blocks = []
     for kind, named in sorted(document.get("ephemeral", {}).items()):
         for name, body in sorted(named.items()):
