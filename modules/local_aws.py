@@ -4,7 +4,8 @@ the synthesized JSON for real AWS never contains any of it."""
 
 from __future__ import annotations
 
-import re
+import ipaddress
+from urllib.parse import urlsplit
 
 # Every service the stacks call: the provider must never reach real AWS in local mode.
 SERVICES = (
@@ -29,16 +30,33 @@ SERVICES = (
     "xray",
 )
 BACKEND_SERVICES = ("dynamodb", "iam", "s3", "sts")
-LOOPBACK = re.compile(r"http://(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}")
 
 
 class LocalEndpointError(ValueError):
     pass
 
 
+def is_loopback_host(host: str) -> bool:
+    """The one loopback rule: 127.0.0.0/8, ::1 or localhost (the emulator's --host and every endpoint)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def checked_endpoint(endpoint: str) -> str:
-    """Local mode talks to loopback only."""
-    if not LOOPBACK.fullmatch(endpoint):
+    """Local mode talks to loopback only: http://<loopback host>:<port>, nothing more."""
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    plain = (
+        parts is not None and parts.scheme == "http" and not (parts.path.strip("/") or parts.query or parts.username)
+    )
+    if not (plain and port and parts is not None and is_loopback_host(parts.hostname or "")):
         raise LocalEndpointError(f"LOCAL_AWS_ENDPOINT={endpoint!r}: expected http://127.0.0.1:<port> (loopback only)")
     return endpoint
 

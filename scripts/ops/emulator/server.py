@@ -14,6 +14,7 @@ from types import FrameType
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from modules.local_aws import is_loopback_host
 from scripts.ops.emulator.additions import install
 from scripts.ops.emulator.hooks import with_hooks
 
@@ -25,16 +26,12 @@ class NotLoopbackError(ValueError):
 
 
 def checked_host(host: str) -> str:
-    """Only loopback: 127.0.0.0/8, ::1 or localhost."""
+    """Only loopback (modules/local_aws.py owns the rule): 127.0.0.0/8, ::1 or localhost."""
+    if not is_loopback_host(host):
+        raise NotLoopbackError(f"--host {host!r}: refusing a non-loopback address (127.0.0.0/8, ::1 or localhost only)")
     if host.lower() in LOOPBACK_NAMES:
         return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError as error:
-        raise NotLoopbackError(f"--host {host!r}: not an IP address or localhost (loopback only)") from error
-    if not address.is_loopback:
-        raise NotLoopbackError(f"--host {host!r}: refusing a non-loopback address (127.0.0.0/8, ::1 or localhost only)")
-    return str(address)
+    return str(ipaddress.ip_address(host.strip("[]")))
 
 
 def endpoint_url(host: str, port: int) -> str:
