@@ -59,4 +59,6 @@ class AppFirewall(Construct):
             vpc_id=vpc_id,
             port=None,
         )
-        self.connections.allow_https_out("HTTPS to AWS APIs (Secrets Manager, KMS, X-Ray) and upstream services")
+        # In the default VPC this reaches nothing outside the VPC: its subnets are public, have no NAT, and
+        # the connector gets no public address. A network with egress (issue 10) makes it reach the internet.
+        self.connections.allow_https_out("HTTPS out; in the default VPC only to addresses inside the VPC (no NAT)")
