@@ -34,7 +34,10 @@ class AuroraSettings:
 
     engine_version: str = setting("Aurora PostgreSQL engine version (pinned)", _supported_version, default="16.6")
     min_acu: float = setting(
-        "Minimum capacity in ACU; 0 lets the cluster pause when idle", between(0, 256), multiple_of(0.5)
+        "Minimum capacity in ACU; 0 lets the cluster pause, but only once no connection is open (a running "
+        "service that keeps a connection pool never lets it)",
+        between(0, 256),
+        multiple_of(0.5),
     )
     max_acu: float = setting("Maximum capacity in ACU", between(1, 256), multiple_of(0.5))
     auto_pause_seconds: int = setting(
