@@ -17,9 +17,15 @@ from typing import Any
 
 from modules.settings.environment import EnvironmentSettings
 from modules.settings.loader import EnvironmentConfig
-from modules.settings.naming import lock_table_name, state_bucket_name, state_key, state_key_alias
+from modules.settings.naming import (
+    RESERVED_PREFIX,
+    lock_table_name,
+    state_bucket_name,
+    state_key,
+    state_key_alias,
+)
 
-BOOTSTRAP = "bootstrap"
+BOOTSTRAP = RESERVED_PREFIX  # the state-backend stack of a single backend; several: bootstrap-<...>
 STATE_FOLDER = "bootstrap"  # relative to the repository root
 RECORD_FILE = "backends.json"  # in STATE_FOLDER: what bootstrap and deploy created, committed like the state
 

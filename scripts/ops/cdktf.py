@@ -18,6 +18,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from modules.settings.naming import RESERVED_PREFIX
 from scripts.ops import gate
 from scripts.ops.backends import refuse_state_moves
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, step
@@ -70,7 +71,7 @@ def _stack_patterns(args: list[str]) -> list[str]:
 
 def _targets(patterns: list[str]) -> list[str]:
     """The stacks the patterns select; none given (or a pattern we cannot read) selects every stack."""
-    stacks = ["bootstrap", *known_environments()]
+    stacks = [RESERVED_PREFIX, *known_environments()]
     if not patterns or any("{" in pattern for pattern in patterns):
         return stacks
     return [stack for stack in stacks if any(fnmatch.fnmatchcase(stack, pattern) for pattern in patterns)]

@@ -18,10 +18,10 @@ from pathlib import Path
 from modules.settings import ConfigError, EnvironmentConfig, load_environment, load_environments
 from modules.settings.alerts import undeliverable
 from modules.settings.app import image_tag_problem
+from modules.settings.naming import RESERVED_PREFIX
 from scripts.ops.console import BAD_ARGUMENT, OpsError
 
 ROOT = Path(__file__).resolve().parents[2]
-RESERVED_PREFIX = "bootstrap"
 
 
 class BadEnvironmentError(OpsError):
