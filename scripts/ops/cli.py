@@ -7,6 +7,7 @@ Exit codes: 0 done; 1 a failure, or a safety check that could not answer (it fai
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -17,8 +18,8 @@ from typing import Any
 
 import click
 
-from scripts.ops import backends, cdktf, flows, gate, guard, local_aws, plan_scan
-from scripts.ops.console import REFUSED, OpsError
+from scripts.ops import backends, cdktf, eject, flows, gate, guard, local_aws, plan_scan
+from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError
 from scripts.ops.environments import is_protected, is_reserved, parse_environment, parse_image_tag
 from scripts.ops.safety import checked
 
@@ -173,6 +174,18 @@ def backends_command(record: bool) -> None:
         return
     backends.refuse_state_moves()
     print("no state moves: the environment files match what this checkout created")
+
+
+@cli.command("eject")
+@click.argument("environment", required=False)
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def eject_command(environment: str | None, directory: Path | None) -> None:
+    """Write ENV's workspace as plain Terraform (HCL) into DIRECTORY: no Python or cdktf needed after."""
+    name = environment_argument(environment)
+    if directory is None:
+        raise OpsError("no target directory given: ./scripts/eject.sh <env> <dir>", BAD_ARGUMENT)
+    env = {key: value for key, value in os.environ.items() if key != "LOCAL_AWS_ENDPOINT"}  # real AWS's workspace
+    print(eject.eject(name, directory.resolve(), env))
 
 
 @cli.command("local-aws")
