@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from modules.settings import json_schema
 from scripts.ops import backends, cdktf, eject, flows, gate, guard, local_aws, plan_scan
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError
 from scripts.ops.environments import is_protected, is_reserved, parse_environment, parse_image_tag
@@ -186,6 +187,21 @@ def eject_command(environment: str | None, directory: Path | None) -> None:
         raise OpsError("no target directory given: ./scripts/eject.sh <env> <dir>", BAD_ARGUMENT)
     env = {key: value for key, value in os.environ.items() if key != "LOCAL_AWS_ENDPOINT"}  # real AWS's workspace
     print(eject.eject(name, directory.resolve(), env))
+
+
+@cli.command("schema")
+@click.option("--check", is_flag=True, help="exit 1 when the file is stale, instead of writing it")
+def schema_command(check: bool) -> None:
+    """Regenerate environments/environment.schema.json from the settings declarations."""
+    target = ROOT / "environments" / json_schema.SCHEMA_FILE
+    text = json_schema.render()
+    if check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            raise OpsError(f"{target.relative_to(ROOT)} is stale: python -m scripts.ops schema")
+        print(f"{target.relative_to(ROOT)} is up to date")
+        return
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)}")
 
 
 @cli.command("local-aws")
