@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from modules import diagram
 from modules.settings.cost import budget_warning, count, idle_cost, total
 from modules.settings.literal import literal
 from modules.settings.loader import SECTIONS
@@ -130,6 +131,11 @@ def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
         (stack_dir / "ephemeral.tf").write_text("\n".join(blocks), encoding="utf-8")
 
 
+def _architecture(document: dict[str, Any]) -> dict[str, Any]:
+    """The README's architecture diagram (modules/diagram.py), drawn from the stack's own resources."""
+    return {"diagram": diagram.mermaid(document)}
+
+
 def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, Any]) -> None:
     backend = document.get("terraform", {}).get("backend", {}).get("s3")
     variables = [
@@ -159,6 +165,7 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
         "outputs": sorted((name, spec.get("description", "")) for name, spec in document.get("output", {}).items()),
         "suppressions": stack.suppressions,
     }
+    context.update(_architecture(document))
     files = {"README.md": "README.md.j2"}
     if backend:
         files["backend.hcl"] = "backend.hcl.j2"

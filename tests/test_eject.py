@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +14,14 @@ from typing import Any
 
 import pytest
 
+from modules.local_aws import provider_settings
 from scripts.ops import eject
 from scripts.ops.console import OpsError
 from scripts.ops.gate import addresses_by_checkov_name, declared_suppressions
 from tests.conftest import ROOT
 
 slow = pytest.mark.slow
-LOCAL_BACKEND = 'terraform {\n  backend "local" {}\n}\n'  # an override file: both plans without a state backend
+LOCAL_BACKEND = {"backend": {"local": {}}}  # in an override file: both plans without a state backend
 
 
 def run(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -40,7 +42,7 @@ def test_blocks_split_formatted_hcl_at_top_level_and_keep_leading_comments() -> 
     assert found[0][2] == ["# why", 'resource "aws_x" "a" {', "  b {", "  }", "}"]
 
 
-@pytest.mark.parametrize("text", ['resource "aws_x" "a" {\n', 'locals {\n}\nstray = 1\n'])
+@pytest.mark.parametrize("text", ['resource "aws_x" "a" {\n', "locals {\n}\nstray = 1\n"])
 def test_blocks_refuse_what_they_cannot_place(text: str) -> None:
     with pytest.raises(OpsError):
         eject.blocks(text)
@@ -147,7 +149,10 @@ def test_checkov_gives_the_same_results_on_the_ejected_hcl_as_the_gate_on_the_js
     named in checkov-suppressions.json is skipped; the plain HCL scan skips it through the comment."""
     stack = outdir / "stacks" / "stage"
     # The two frameworks name the provider block differently; everything else by address.
-    names = {**addresses_by_checkov_name(json.loads((stack / "cdk.tf.json").read_text())), "aws.default": "provider.aws"}
+    names = {
+        **addresses_by_checkov_name(json.loads((stack / "cdk.tf.json").read_text())),
+        "aws.default": "provider.aws",
+    }
     declared = declared_suppressions(stack)
 
     def outcomes(results: dict[str, Any], suppressed: dict[tuple[str, str], str]) -> set[tuple[str, str, str]]:
@@ -172,7 +177,10 @@ def test_checkov_gives_the_same_results_on_the_ejected_hcl_as_the_gate_on_the_js
 
 
 def _plan(workspace: Path, env: dict[str, str]) -> dict[str, Any]:
-    (workspace / "zz_local_backend_override.tf").write_text(LOCAL_BACKEND)
+    """Plan ``workspace`` against the local AWS: an override file points the provider there (the same
+    settings local synthesis gives it) and keeps the state local; everything else is the workspace's."""
+    override = {"provider": {"aws": provider_settings(env["LOCAL_AWS_ENDPOINT"])}, "terraform": LOCAL_BACKEND}
+    (workspace / "local_override.tf.json").write_text(json.dumps(override))
     run(["terraform", f"-chdir={workspace}", "init", "-input=false", "-no-color", "-reconfigure"], env=env)
     run(["terraform", f"-chdir={workspace}", "plan", "-input=false", "-no-color", "-out=plan.tfplan"], env=env)
     shown = run(["terraform", f"-chdir={workspace}", "show", "-json", "plan.tfplan"], env=env)
@@ -204,20 +212,17 @@ def _changes(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @slow
 def test_the_ejected_hcl_plans_exactly_what_the_json_workspace_plans(
-    shared_local_aws: dict[str, str], tmp_path: Path
+    shared_local_aws: dict[str, str], ejected: Path, outdir: Path, tmp_path: Path
 ) -> None:
-    """Both against the local AWS (the same synthesis, HCL and JSON output), with no state: every address,
-    action and planned value equal, outputs too."""
+    """Both against the local AWS, with no state: every address, action and planned value equal, and the
+    same outputs. Copies: the session's synthesized workspace and the ejected one stay as they are."""
     env = {**shared_local_aws, "TF_CLI_CONFIG_FILE": os.environ.get("TF_CLI_CONFIG_FILE", "")}
-    json_out = tmp_path / "json"
-    run([sys.executable, str(ROOT / "main.py")], env={**env, "CDKTF_OUTDIR": str(json_out)})
-    hcl = tmp_path / "hcl"
-    eject.eject("stage", hcl, env)
-    assert "127.0.0.1" in (hcl / "providers.tf").read_text()  # the local AWS's endpoints, as in the JSON
-    from_json, from_hcl = _plan(json_out / "stacks" / "stage", env), _plan(hcl, env)
+    from_json = _plan(Path(shutil.copytree(outdir / "stacks" / "stage", tmp_path / "json")), env)
+    from_hcl = _plan(Path(shutil.copytree(ejected, tmp_path / "hcl", ignore=shutil.ignore_patterns(".terraform"))), env)
     expected, actual = _changes(from_json), _changes(from_hcl)
     assert sorted(actual) == sorted(expected)
-    assert len(expected) > 50 and {tuple(change["actions"]) for change in expected.values()} == {("create",)}
+    # No state: everything is created; data sources that depend on what is created are read at apply.
+    assert len(expected) > 50 and {tuple(change["actions"]) for change in expected.values()} == {("create",), ("read",)}
     for address, change in expected.items():
         assert actual[address] == change, address
-    assert from_hcl["output_changes"].keys() == from_json["output_changes"].keys()
+    assert from_hcl["output_changes"] == from_json["output_changes"]
