@@ -191,7 +191,8 @@ What you have:
 - `versions.tf`: the Terraform and provider versions, and the S3 backend, configured by `backend.hcl`:
   the backend the project used for this environment (same bucket, key, lock table and KMS key), so an
   eject of a deployed environment keeps its state;
-- `providers.tf`: the AWS provider (region, allowed account, default tags);
+- `providers.tf`: the AWS provider (region, allowed account, default tags; `managed-by = "cdktf"` stays,
+  so that the first plan shows no change: change it when you like, an in-place tag update everywhere);
 - `variables.tf` and `terraform.tfvars.example`: the inputs, with their validations;
 - one file per component (`db.tf`, `cache.tf`, `service.tf`, `alarms.tf`, ...) with its resources at
   the project's addresses, so a plan on the existing state shows no change; `outputs.tf`.
@@ -253,6 +254,8 @@ def eject(name: str, target: Path, env: dict[str, str]) -> str:
         stack = synthesize_hcl(Path(scratch) / "cdktf.out", env) / name
         files, skips = terraform_files(stack)
         variables = (stack / "terraform.tfvars.example").exists()
+        if not (stack / "backend.hcl").is_file():
+            raise OpsError(f"the synthesized {name} workspace has no S3 backend (backend.hcl) to carry over")
         files["backend.hcl"] = BACKEND_HEADER + _without_header((stack / "backend.hcl").read_text(encoding="utf-8"))
         if variables:
             example = _without_header((stack / "terraform.tfvars.example").read_text(encoding="utf-8"))
