@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,6 +107,9 @@ def test_the_ejected_workspace_validates_and_holds_no_project_file(ejected: Path
     assert {"db.tf", "cache.tf", "service.tf", "terraform.tfvars.example"} <= names
     assert not names & {"cdk.tf", "cdk.tf.json", "metadata.json", "checkov-suppressions.json"}
     assert 'backend "s3" {}' in (ejected / "versions.tf").read_text()
+    example = (ejected / "terraform.tfvars.example").read_text()
+    for variable in re.findall(r'^variable "(\w+)"', (ejected / "variables.tf").read_text(), re.M):
+        assert re.search(rf"^# .+\n{variable} = ", example, re.M), f"{variable}: no description in the example"
 
 
 @slow

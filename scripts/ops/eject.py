@@ -159,8 +159,11 @@ def terraform_files(stack: Path) -> tuple[dict[str, str], int]:
 
 
 def _without_header(text: str) -> str:
+    """``text`` without its first comment paragraph (which speaks of the synthesized workspace)."""
     lines = text.splitlines()
-    while lines and (lines[0].startswith("#") or not lines[0].strip()):
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    while lines and not lines[0].strip():
         lines.pop(0)
     return "\n".join(lines) + "\n"
 
