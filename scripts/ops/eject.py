@@ -204,7 +204,8 @@ What you leave behind (the project runs these around Terraform; plain Terraform 
 
 - **the gate**: `terraform validate`, checkov and the IAM policy lint before every plan. The checkov
   suppressions are `#checkov:skip=ID:reason` comments in the resource blocks, so `checkov -d .` gives
-  the project's results;
+  the project's results; the project's own checkov policies (`policies/checkov/` in its repository)
+  run only where you copy them and pass `--external-checks-dir`;
 - **the guard**: the refusal to destroy or replace Aurora, Valkey, KMS, ECR, secrets or the backup
   vault without `--allow-destroy`, and the typed confirmation for protected environments
   (`prevent_destroy` and deletion protection stay in the resources);
