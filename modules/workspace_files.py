@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from modules import diagram
 from modules.settings.cost import budget_warning, count, idle_cost, total
 from modules.settings.literal import literal
 from modules.settings.loader import SECTIONS
@@ -84,10 +85,10 @@ def write_workspace_files(stack: Stack, stack_dir: Path) -> None:
     complete_hcl(stack_dir, document)
 
 
-# cdktf's HCL renderer writes lifecycle references as strings ("aws_x.y.id"); HCL wants them bare,
-# and Terraform refuses a quoted replace_triggered_by reference.
+# cdktf's HCL renderer writes references in lifecycle and depends_on as strings ("aws_x.y.id"); HCL wants
+# them bare: Terraform refuses a quoted replace_triggered_by reference and warns on the others.
 _QUOTED_REFERENCES = re.compile(
-    r"^(\s*(?:replace_triggered_by|ignore_changes) = \[\n)((?:\s*\"[\w.\[\]]+\",?\n)+)", re.M
+    r"^(\s*(?:replace_triggered_by|ignore_changes|depends_on) = \[\n)((?:\s*\"[\w.\[\]]+\",?\n)+)", re.M
 )
 
 
@@ -95,14 +96,32 @@ def _unquote_references(match: re.Match[str]) -> str:
     return match.group(1) + match.group(2).replace('"', "")
 
 
+def _with_defaults(text: str, variables: Mapping[str, Any]) -> str:
+    """``text`` with every variable default of the JSON form that the HCL renderer left out put back."""
+    lines = text.split("\n")
+    for name, spec in sorted(variables.items()):
+        if "default" not in spec:
+            continue
+        start = lines.index(f'variable "{name}" {{')
+        depth, end = 1, start
+        while depth:  # cdktf's HCL is not indented: nesting is told by the braces that end each line
+            end += 1
+            depth += lines[end].rstrip().endswith("{") - (lines[end].strip() == "}")
+        if not any(line.startswith("default = ") for line in lines[start:end]):
+            lines.insert(start + 1, f"default = {hcl_value(spec['default'])}")
+    return "\n".join(lines)
+
+
 def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
     """``cdktf synth --hcl`` leaves out the blocks its HCL renderer does not know (``ephemeral``):
     write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one; and it quotes
-    lifecycle references, which HCL takes bare."""
+    lifecycle and depends_on references, which HCL takes bare; and it drops a variable's empty default
+    (``default = \"\"``), which turns an optional variable into a required one."""
     hcl = stack_dir / "cdk.tf"
     if not hcl.exists():
         return
-    hcl.write_text(_QUOTED_REFERENCES.sub(_unquote_references, hcl.read_text(encoding="utf-8")), encoding="utf-8")
+    text = _QUOTED_REFERENCES.sub(_unquote_references, hcl.read_text(encoding="utf-8"))
+    hcl.write_text(_with_defaults(text, document.get("variable", {})), encoding="utf-8")
     blocks = []
     for kind, named in sorted(document.get("ephemeral", {}).items()):
         for name, body in sorted(named.items()):
@@ -110,6 +129,11 @@ def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
             blocks.append(f'ephemeral "{kind}" "{name}" {{\n{attributes}}}\n')
     if blocks:
         (stack_dir / "ephemeral.tf").write_text("\n".join(blocks), encoding="utf-8")
+
+
+def _architecture(document: dict[str, Any]) -> dict[str, Any]:
+    """The README's architecture diagram (modules/diagram.py), drawn from the stack's own resources."""
+    return {"diagram": diagram.mermaid(document)}
 
 
 def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, Any]) -> None:
@@ -141,6 +165,7 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
         "outputs": sorted((name, spec.get("description", "")) for name, spec in document.get("output", {}).items()),
         "suppressions": stack.suppressions,
     }
+    context.update(_architecture(document))
     files = {"README.md": "README.md.j2"}
     if backend:
         files["backend.hcl"] = "backend.hcl.j2"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from modules.settings.schema import LOG_LEVELS, Problem, between, matches, one_of, setting
+from modules.settings.schema import LOG_LEVELS, Problem, anchored, between, expressed, matches, one_of, setting
 
 # vCPU units -> memory (MB) pairs App Runner offers.
 CPU_MEMORY = {
@@ -69,6 +69,9 @@ def image_tag_problem(tag: str) -> str | None:
     return None if re.fullmatch(IMAGE_TAG, tag, flags=re.ASCII) else IMAGE_TAG_RULE
 
 
+expressed(image_tag_problem, {"pattern": anchored(IMAGE_TAG)})
+
+
 def _variables(value: Mapping[str, str]) -> str | None:
     reserved = [name for name in value if name in RESERVED_VARIABLES]
     if reserved:
@@ -80,6 +83,10 @@ def _variables(value: Mapping[str, str]) -> str | None:
     if secret:
         return f"no secret-looking names in plain variables (bad name: {', '.join(secret)}); {SECRETS_POINTER}"
     return None
+
+
+_not_reserved_or_secret = {"anyOf": [{"enum": list(RESERVED_VARIABLES)}, {"pattern": anchored(SECRET_LOOKING.pattern)}]}
+expressed(_variables, {"propertyNames": {"pattern": anchored(UPPER_SNAKE.pattern), "not": _not_reserved_or_secret}})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from modules.settings.schema import (
     Problem,
+    anchored,
     between,
     daily_window,
+    expressed,
     matches,
     multiple_of,
     one_of,
@@ -26,6 +28,9 @@ def _supported_version(value: str) -> str | None:
         majors = ", ".join(str(major) for major in AUTO_PAUSE_SINCE)
         return f"an Aurora PostgreSQL version MAJOR.MINOR with major {majors}"
     return None
+
+
+expressed(_supported_version, {"pattern": anchored(rf"(?:{'|'.join(map(str, AUTO_PAUSE_SINCE))})\.[0-9]+")})
 
 
 @dataclass(frozen=True, kw_only=True)

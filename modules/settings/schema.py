@@ -21,6 +21,28 @@ from typing import Any
 Check = Callable[[Any], "str | None"]
 # A problem found in a settings table: (key, value, what is allowed).
 Problem = tuple[str, object, str]
+# What a check says in JSON Schema (environments/environment.schema.json, modules/settings/json_schema.py),
+# given the JSON type it applies to ("array", "object", "string", ...; "item" for a list's items).
+JsonSchema = dict[str, Any]
+Fragment = Callable[[str], JsonSchema]
+_FRAGMENTS: dict[Check, Fragment] = {}
+
+
+def expressed(check: Check, fragment: JsonSchema | Fragment) -> Check:
+    """``check`` with what it says in JSON Schema, as far as JSON Schema can say it."""
+    _FRAGMENTS[check] = fragment if callable(fragment) else (lambda _kind: dict(fragment))
+    return check
+
+
+def json_schema_of(check: Check, kind: str) -> JsonSchema | None:
+    """The JSON Schema of ``check`` applied to a value of JSON type ``kind``; None: not declared."""
+    fragment = _FRAGMENTS.get(check)
+    return None if fragment is None else fragment(kind)
+
+
+def anchored(pattern: str) -> str:
+    """A Python ``fullmatch`` pattern as a JSON Schema ``pattern`` (which searches)."""
+    return f"^(?:{pattern})$"
 
 
 def setting(description: str, *checks: Check, default: Any = dataclasses.MISSING) -> Any:
@@ -58,28 +80,28 @@ def one_of(*allowed: Any) -> Check:
     def check(value: Any) -> str | None:
         return None if value in allowed else "one of: " + ", ".join(describe(item) for item in allowed)
 
-    return check
+    return expressed(check, {"enum": list(allowed)})
 
 
 def between(low: float, high: float) -> Check:
     def check(value: Any) -> str | None:
         return None if low <= value <= high else f"a number from {describe(low)} to {describe(high)}"
 
-    return check
+    return expressed(check, {"minimum": low, "maximum": high})
 
 
 def greater_than(low: float) -> Check:
     def check(value: Any) -> str | None:
         return None if value > low else f"a number greater than {describe(low)}"
 
-    return check
+    return expressed(check, {"exclusiveMinimum": low})
 
 
 def multiple_of(step: float) -> Check:
     def check(value: Any) -> str | None:
         return None if (value / step) == int(value / step) else f"a multiple of {describe(step)}"
 
-    return check
+    return expressed(check, {"multipleOf": step})
 
 
 def matches(pattern: str, what: str) -> Check:
@@ -88,7 +110,7 @@ def matches(pattern: str, what: str) -> Check:
     def check(value: Any) -> str | None:
         return None if compiled.fullmatch(value) else what
 
-    return check
+    return expressed(check, {"pattern": anchored(pattern)})
 
 
 def each(inner: Check) -> Check:
@@ -102,11 +124,18 @@ def each(inner: Check) -> Check:
                 return f"{problem} (bad item: {describe(item)})"
         return None
 
-    return check
+    def fragment(kind: str) -> JsonSchema:
+        inner_schema = json_schema_of(inner, "item") or {}
+        return {"additionalProperties" if kind == "object" else "items": inner_schema}
+
+    return expressed(check, fragment)
 
 
 def non_empty(value: Any) -> str | None:
     return None if len(value) > 0 else "at least one item"
+
+
+expressed(non_empty, lambda kind: {"minProperties" if kind == "object" else "minItems": 1})
 
 
 def each_key(inner: Check) -> Check:
@@ -119,14 +148,14 @@ def each_key(inner: Check) -> Check:
                 return f"{problem} (bad key: {describe(key)})"
         return None
 
-    return check
+    return expressed(check, lambda _kind: {"propertyNames": json_schema_of(inner, "string") or {}})
 
 
 def at_most_items(limit: int, why: str) -> Check:
     def check(value: Any) -> str | None:
         return None if len(value) <= limit else f"at most {limit} items ({why})"
 
-    return check
+    return expressed(check, lambda kind: {"maxProperties" if kind == "object" else "maxItems": limit})
 
 
 def distinct(normalize: Callable[[Any], Any] = lambda item: item, how: str = "") -> Check:
@@ -140,7 +169,7 @@ def distinct(normalize: Callable[[Any], Any] = lambda item: item, how: str = "")
             seen.add(normalize(item))
         return None
 
-    return check
+    return expressed(check, {"uniqueItems": True})  # case-insensitively distinct: JSON Schema says only distinct
 
 
 def no_prefix(prefix: str, why: str) -> Check:
@@ -149,14 +178,15 @@ def no_prefix(prefix: str, why: str) -> Check:
     def check(value: Any) -> str | None:
         return f"no {prefix} prefix in any case ({why})" if value.lower().startswith(prefix.lower()) else None
 
-    return check
+    any_case = "".join(f"[{char.lower()}{char.upper()}]" if char.isalpha() else re.escape(char) for char in prefix)
+    return expressed(check, {"not": {"pattern": f"^{any_case}"}})
 
 
 def none_of(*refused: str, why: str) -> Check:
     def check(value: Any) -> str | None:
         return f"not {describe(value)} ({why})" if value in refused else None
 
-    return check
+    return expressed(check, {"not": {"enum": list(refused)}})
 
 
 # --- maintenance and backup windows (UTC) -------------------------------------------------------------
@@ -201,7 +231,7 @@ def _window(form: re.Pattern[str], shape: str, minimum: int, why: str) -> Check:
             return shape
         return None if span[1] >= minimum else f"a window of at least {minimum} minutes ({why})"
 
-    return check
+    return expressed(check, {"pattern": anchored(form.pattern)})  # the shape; the length is the loader's
 
 
 def windows_overlap(daily: str, weekly: str) -> bool:

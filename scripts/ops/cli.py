@@ -7,6 +7,7 @@ Exit codes: 0 done; 1 a failure, or a safety check that could not answer (it fai
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -17,8 +18,9 @@ from typing import Any
 
 import click
 
-from scripts.ops import backends, cdktf, flows, gate, guard, local_aws, plan_scan
-from scripts.ops.console import REFUSED, OpsError
+from modules.settings import json_schema
+from scripts.ops import backends, cdktf, eject, flows, gate, guard, local_aws, plan_scan
+from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError
 from scripts.ops.environments import is_protected, is_reserved, parse_environment, parse_image_tag
 from scripts.ops.safety import checked
 
@@ -173,6 +175,33 @@ def backends_command(record: bool) -> None:
         return
     backends.refuse_state_moves()
     print("no state moves: the environment files match what this checkout created")
+
+
+@cli.command("eject")
+@click.argument("environment", required=False)
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def eject_command(environment: str | None, directory: Path | None) -> None:
+    """Write ENV's workspace as plain Terraform (HCL) into DIRECTORY: no Python or cdktf needed after."""
+    name = environment_argument(environment)
+    if directory is None:
+        raise OpsError("no target directory given: ./scripts/eject.sh <env> <dir>", BAD_ARGUMENT)
+    env = {key: value for key, value in os.environ.items() if key != "LOCAL_AWS_ENDPOINT"}  # real AWS's workspace
+    print(eject.eject(name, directory.resolve(), env))
+
+
+@cli.command("schema")
+@click.option("--check", is_flag=True, help="exit 1 when the file is stale, instead of writing it")
+def schema_command(check: bool) -> None:
+    """Regenerate environments/environment.schema.json from the settings declarations."""
+    target = ROOT / "environments" / json_schema.SCHEMA_FILE
+    text = json_schema.render()
+    if check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            raise OpsError(f"{target.relative_to(ROOT)} is stale: python -m scripts.ops schema")
+        print(f"{target.relative_to(ROOT)} is up to date")
+        return
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)}")
 
 
 @cli.command("local-aws")
