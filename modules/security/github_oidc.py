@@ -26,6 +26,8 @@ class GithubOidcProvider(Construct):
 def github_oidc_provider_arn(scope: Construct, construct_id: str) -> str:
     """The account's provider, looked up by its URL: a plan fails with a clear error when the bootstrap
     that creates it has not run."""
-    return aws.data_aws_iam_openid_connect_provider.DataAwsIamOpenidConnectProvider(
+    provider = aws.data_aws_iam_openid_connect_provider.DataAwsIamOpenidConnectProvider(
         scope, construct_id, url=GITHUB_OIDC_URL
-    ).arn
+    )
+    arn: str = provider.arn
+    return arn
