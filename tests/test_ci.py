@@ -168,7 +168,8 @@ WRITES = ("Create", "Delete", "Put", "Update", "Modify", "Attach", "Tag")
 def test_plan_role_reads_its_own_state_and_lock_only(ci_out: Path) -> None:
     policy = statements(stack(ci_out, "stage"), "plan")
     state = f"{STATE}/stage/terraform.tfstate"
-    assert policy["ReadWriteOwnState"]["resources"] == [state]
+    assert policy["ReadOwnState"]["actions"] == ["s3:GetObject"]
+    assert policy["ReadOwnState"]["resources"] == [state]
     assert policy["HoldOwnStateLock"]["actions"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     assert policy["HoldOwnStateLock"]["resources"] == [f"{state}.tflock"]
     assert policy["StateKeyThroughS3"]["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -183,7 +184,7 @@ def test_plan_role_reads_its_own_state_and_lock_only(ci_out: Path) -> None:
         for action in item["actions"]
         if action.split(":")[1].startswith(WRITES)
     }
-    assert writes == {"s3:PutObject", "s3:DeleteObject"}  # the state object (refresh) and the lock file
+    assert writes == {"s3:PutObject", "s3:DeleteObject"}  # the lock file only
 
 
 OWN_STATE = ("/terraform.tfstate", ".tflock", "target_key_arn}", "aws_kms_key.key.arn}")
@@ -192,6 +193,9 @@ GENERIC = (":vpc/*", "role/aws-service-role/*", "secret:rds!cluster-*")
 
 def test_apply_role_writes_only_what_the_environment_names_or_tags(ci_out: Path) -> None:
     policy = statements(stack(ci_out, "prod"), "apply")
+    assert policy["ReadWriteOwnState"]["resources"] == [
+        f"arn:${{data.aws_partition.partition.partition}}:s3:::cerberus-tfstate-{ACCOUNT}-eu-west-1/prod/terraform.tfstate"
+    ]
     for sid, item in policy.items():
         if item.get("effect") == "Deny" or sid in ("ListStateBucket", "GeneratedPasswords"):
             continue

@@ -60,14 +60,14 @@ class CiRoles(Construct):
         ).target_key_arn
         self.plan_names = ci_role_name(target.prefix, "plan")
         self.apply_names = ci_role_name(target.prefix, "apply")
-        common = [*self._state(state_key_arn), *self._secrets()]
+        common = self._secrets()
         self.plan_role = self._role(
             "plan",
             name=self.plan_names,
             description=f"GitHub Actions plans {target.environment} on pull requests of {target.repository}",
             subject=plan_subject(target.repository),
             provider_arn=provider_arn,
-            statements=[*common, self._deny_other_objects()],
+            statements=[*self._state(state_key_arn, write=False), *common, self._deny_other_objects()],
         )
         self.apply_role = self._role(
             "apply",
@@ -75,7 +75,7 @@ class CiRoles(Construct):
             description=f"GitHub Actions deploys {target.environment} from {target.repository}",
             subject=apply_subject(target.repository, target.environment),
             provider_arn=provider_arn,
-            statements=[*common, *self._writes(), *self._guards()],
+            statements=[*self._state(state_key_arn, write=True), *common, *self._writes(), *self._guards()],
         )
         self.plan_role_arn: str = self.plan_role.arn
         self.apply_role_arn: str = self.apply_role.arn
@@ -157,12 +157,19 @@ class CiRoles(Construct):
         bucket = state_bucket_name(t.project, t.region, t.account_id)
         return f"arn:{t.partition}:s3:::{bucket}/{state_key(t.environment)}{suffix}"
 
-    def _state(self, state_key_arn: str) -> list[object]:
+    def _state(self, state_key_arn: str, *, write: bool) -> list[object]:
+        """The environment's own state object (read; written by apply only), its lock file (S3 lockfile
+        locking: put and delete for every run that takes the lock) and the state key through S3."""
         t = self.target
         bucket = state_bucket_name(t.project, t.region, t.account_id)
+        own_state = (
+            statement("ReadWriteOwnState", ["s3:GetObject", "s3:PutObject"], [self._state_object()])
+            if write
+            else statement("ReadOwnState", ["s3:GetObject"], [self._state_object()])
+        )
         return [
             statement("ListStateBucket", ["s3:ListBucket"], [f"arn:{t.partition}:s3:::{bucket}"]),
-            statement("ReadWriteOwnState", ["s3:GetObject", "s3:PutObject"], [self._state_object()]),
+            own_state,
             statement(
                 "HoldOwnStateLock", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [self._state_object(".tflock")]
             ),
