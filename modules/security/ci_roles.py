@@ -245,11 +245,21 @@ class CiRoles(Construct):
         }
 
     def _writes(self) -> list[object]:
-        t = self.target
         named = [statement(f"Own{service.title()}", [f"{service}:*"], arns) for service, arns in self._named().items()]
+        # RDS creates the master user's secret with the caller's permissions, under a name RDS chooses.
+        rds_secret = statement(
+            "RdsManagedMasterSecret",
+            ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret",
+             "secretsmanager:DeleteSecret"],
+            [self._arn("secretsmanager", "secret:rds!cluster-*")],
+        )  # fmt: skip
+        return [*named, rds_secret, *self._iam(), *self._tagged()]
+
+    def _iam(self) -> list[object]:
+        """The environment's service roles (``<prefix>-*``), and only AWS's service-role policies on them."""
+        t = self.target
         roles = [self._arn("iam", f"role/{t.prefix}-*", region=False)]
         return [
-            *named,
             statement(
                 "OwnServiceRoles",
                 [
@@ -294,17 +304,6 @@ class CiRoles(Construct):
                 [self._arn("iam", "role/aws-service-role/*", region=False)],
                 conditions=[("StringEquals", "iam:AWSServiceName", list(SERVICE_LINKED_ROLES))],
             ),
-            statement(
-                "RdsManagedMasterSecret",
-                [
-                    "secretsmanager:CreateSecret",
-                    "secretsmanager:TagResource",
-                    "secretsmanager:RotateSecret",
-                    "secretsmanager:DeleteSecret",
-                ],
-                [self._arn("secretsmanager", "secret:rds!cluster-*")],
-            ),  # fmt: skip
-            *self._tagged(),
         ]
 
     def _tagged(self) -> list[object]:
