@@ -335,3 +335,26 @@ def test_plan_and_deploy_write_the_summary_beside_the_plan() -> None:
     source = (ROOT / "scripts" / "ops" / "flows.py").read_text(encoding="utf-8")
     assert "write_summary(directory, name" in source
     assert os.path.basename(plan_summary.__file__) == "plan_summary.py"
+
+
+def test_rules_on_groups_the_plan_creates_say_so_and_empty_groups_are_not_noise() -> None:
+    from modules.settings import load_environment
+
+    rule = {"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432, "description": "PostgreSQL from the app"}
+    plan = {
+        "resource_changes": [
+            {"address": "aws_vpc_security_group_ingress_rule.db_from_app", "mode": "managed",
+             "type": "aws_vpc_security_group_ingress_rule",
+             "change": {"actions": ["create"], "before": None, "after": rule,
+                        "after_unknown": {"security_group_id": True, "referenced_security_group_id": True}}},
+            {"address": "aws_security_group.db", "mode": "managed", "type": "aws_security_group",
+             "change": {"actions": ["create"], "before": None, "after": {"name": "db"}, "after_unknown": {}}},
+        ]
+    }  # fmt: skip
+    lines = plan_summary.security_diff(plan)
+    assert "`aws_security_group.db`" not in lines
+    [added] = [line for line in lines if line.startswith("+")]
+    assert '"referenced_security_group_id": "(known after apply)"' in added
+    assert '"security_group_id": "(known after apply)"' in added and '"from_port": 5432' in added
+    text = plan_summary.render("prod", plan, load_environment(ROOT / "environments" / "prod.toml"))
+    assert "Idle cost: **0.00 → 0.00 USD/month** (+0.00)" in text

@@ -137,7 +137,7 @@ def _grant_lines(values: Mapping[str, Any] | None, keys: tuple[str, ...]) -> lis
     if not values:
         return []
     shown = {key: values[key] for key in keys if values.get(key) not in (None, "", [])}
-    return [json.dumps(shown, sort_keys=True)]
+    return [json.dumps(shown, sort_keys=True)] if shown else []
 
 
 def _lines_of(kind: str, values: Mapping[str, Any] | None) -> list[str]:
@@ -160,8 +160,11 @@ def security_diff(plan: Mapping[str, Any]) -> list[str]:
         if action_of(change["change"]["actions"]) == "no-op":
             continue
         before = _lines_of(kind, change["change"].get("before"))
-        after_values = change["change"].get("after")
         unknown = change["change"].get("after_unknown") or {}
+        after_values = change["change"].get("after")
+        if after_values is not None and kind in GRANT_TYPES:  # a rule's group ids are often created by the plan
+            known_later = {key: "(known after apply)" for key in GRANT_TYPES[kind] if unknown.get(key) is True}
+            after_values = {**after_values, **known_later}
         after = _lines_of(kind, after_values)
         if any(unknown.get(attribute) is True for attribute in POLICY_ATTRIBUTES.get(kind, ())):
             after.append("(known after apply: the policy depends on a value created by this plan)")
