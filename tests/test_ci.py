@@ -292,7 +292,7 @@ def summary() -> str:
 
 
 def test_summary_counts_changes_by_resource(summary: str) -> None:
-    assert summary.startswith("## prod: 1 to add, 1 to change, 1 to replace, 10 to destroy\n")
+    assert summary.startswith("## plan for prod: 1 to add, 1 to change, 1 to replace, 10 to destroy\n")
     assert "| `-` | destroy | `aws_elasticache_replication_group.cache` **holds data** |" in summary
     assert "| `~` | change | `aws_iam_role_policy.service_instance_policy` |" in summary
     assert "aws_iam_role.service_instance_role" not in summary  # a no-op is not a change

@@ -265,7 +265,7 @@ def render(name: str, plan: Mapping[str, Any], config: EnvironmentConfig) -> str
     head = ", ".join(f"{counts[column]} to {column}" for column in COLUMNS)
     security = security_diff(plan)
     lines = [
-        f"## {name}: {head}",
+        f"## plan for {name}: {head}",
         "",
         *_changes_section(rows),
         "",
