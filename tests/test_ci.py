@@ -358,3 +358,30 @@ def test_rules_on_groups_the_plan_creates_say_so_and_empty_groups_are_not_noise(
     assert '"security_group_id": "(known after apply)"' in added and '"from_port": 5432' in added
     text = plan_summary.render("prod", plan, load_environment(ROOT / "environments" / "prod.toml"))
     assert "Idle cost: **0.00 → 0.00 USD/month** (+0.00)" in text
+
+
+# The IAM service that creates each resource type the environment stacks hold (by type prefix).
+SERVICE_OF_TYPE = {
+    "aws_apprunner_": "apprunner", "aws_backup_": "backup", "aws_budgets_": "budgets",
+    "aws_cloudwatch_log_": "logs", "aws_cloudwatch_metric_alarm": "cloudwatch", "aws_db_": "rds",
+    "aws_ecr_": "ecr", "aws_elasticache_": "elasticache", "aws_iam_": "iam", "aws_kms_": "kms",
+    "aws_rds_": "rds", "aws_secretsmanager_": "secretsmanager", "aws_security_group": "ec2",
+    "aws_sns_": "sns", "aws_vpc": "ec2", "aws_subnet": "ec2", "aws_route": "ec2", "aws_nat_": "ec2",
+    "aws_internet_gateway": "ec2", "aws_eip": "ec2", "aws_flow_log": "ec2", "aws_network_": "ec2",
+    "aws_default_": "ec2", "aws_instance": "ec2", "aws_launch_template": "ec2",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("environment", ["stage", "prod"])
+def test_apply_role_can_write_every_resource_type_of_the_stack(ci_out: Path, environment: str) -> None:
+    """A resource type the apply role cannot create fails the deploy halfway: a new construct needs its
+    service's statement in modules/security/ci_roles.py (and a line here)."""
+    document = stack(ci_out, environment)
+    policy = statements(document, "apply")
+    granted = {
+        action.split(":")[0] for item in policy.values() if item.get("effect") != "Deny" for action in item["actions"]
+    }
+    for kind in document["resource"]:
+        service = next((name for prefix, name in SERVICE_OF_TYPE.items() if kind.startswith(prefix)), None)
+        assert service, f"{kind}: which IAM service creates it? add it to SERVICE_OF_TYPE and to the apply role"
+        assert service in granted, f"{kind}: the apply role grants no {service} action"

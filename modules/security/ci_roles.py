@@ -58,24 +58,24 @@ class CiRoles(Construct):
         state_key_arn = (
             aws.data_aws_kms_alias.DataAwsKmsAlias(self, "state_key", name=state_key_alias(target.project))
         ).target_key_arn
-        self.plan_names = ci_role_name(target.prefix, "plan")
-        self.apply_names = ci_role_name(target.prefix, "apply")
-        common = self._secrets()
+        self.plan_role_name = ci_role_name(target.prefix, "plan")
+        self.apply_role_name = ci_role_name(target.prefix, "apply")
+        secrets = self._secrets()
         self.plan_role = self._role(
             "plan",
-            name=self.plan_names,
+            name=self.plan_role_name,
             description=f"GitHub Actions plans {target.environment} on pull requests of {target.repository}",
             subject=plan_subject(target.repository),
             provider_arn=provider_arn,
-            statements=[*self._state(state_key_arn, write=False), *common, self._deny_other_objects()],
+            statements=[*self._state(state_key_arn, write=False), *secrets, self._deny_other_objects()],
         )
         self.apply_role = self._role(
             "apply",
-            name=self.apply_names,
+            name=self.apply_role_name,
             description=f"GitHub Actions deploys {target.environment} from {target.repository}",
             subject=apply_subject(target.repository, target.environment),
             provider_arn=provider_arn,
-            statements=[*self._state(state_key_arn, write=True), *common, *self._writes(), *self._guards()],
+            statements=[*self._state(state_key_arn, write=True), *secrets, *self._writes(), *self._guards()],
         )
         self.plan_role_arn: str = self.plan_role.arn
         self.apply_role_arn: str = self.apply_role.arn
@@ -230,7 +230,7 @@ class CiRoles(Construct):
                     "usergroup",
                     "snapshot",
                 )
-            ],  # fmt: skip
+            ],
             "apprunner": [self._arn("apprunner", f"{kind}/{p}{tail}") for kind in apprunner for tail in ("/*", "-*/*")],
             "ecr": [self._arn("ecr", f"repository/{p}"), self._arn("ecr", f"repository/{p}-*")],
             "secretsmanager": [self._arn("secretsmanager", f"secret:{p}/*")],
@@ -249,10 +249,14 @@ class CiRoles(Construct):
         # RDS creates the master user's secret with the caller's permissions, under a name RDS chooses.
         rds_secret = statement(
             "RdsManagedMasterSecret",
-            ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret",
-             "secretsmanager:DeleteSecret"],
+            [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:TagResource",
+                "secretsmanager:RotateSecret",
+                "secretsmanager:DeleteSecret",
+            ],
             [self._arn("secretsmanager", "secret:rds!cluster-*")],
-        )  # fmt: skip
+        )
         return [*named, rds_secret, *self._iam(), *self._tagged()]
 
     def _iam(self) -> list[object]:
@@ -273,7 +277,7 @@ class CiRoles(Construct):
                     "iam:DetachRolePolicy",
                 ],
                 roles,
-            ),  # fmt: skip
+            ),
             statement(
                 "AttachOnlyServiceRolePolicies",
                 ["iam:AttachRolePolicy"],
@@ -297,7 +301,7 @@ class CiRoles(Construct):
                         ],
                     ),
                 ],
-            ),  # fmt: skip
+            ),
             statement(
                 "ServiceLinkedRoles",
                 ["iam:CreateServiceLinkedRole"],
@@ -324,7 +328,7 @@ class CiRoles(Construct):
                 ],
                 ["*"],
                 conditions=[("StringEquals", f"aws:RequestTag/{ENV_TAG}", [env])],
-            ),  # fmt: skip
+            ),
             statement(
                 "SecurityGroupsInTheVpc",
                 ["ec2:CreateSecurityGroup"],
@@ -350,7 +354,10 @@ class CiRoles(Construct):
             statement(
                 "NeverChangeTheCiRoles",
                 ["iam:Put*", "iam:Attach*", "iam:Detach*", "iam:Delete*", "iam:Update*", "iam:Tag*", "iam:Untag*"],
-                [self._arn("iam", f"role/{name}", region=False) for name in (self.plan_names, self.apply_names)],
+                [
+                    self._arn("iam", f"role/{name}", region=False)
+                    for name in (self.plan_role_name, self.apply_role_name)
+                ],
                 effect="Deny",
             ),
             statement(
@@ -369,5 +376,5 @@ class CiRoles(Construct):
                     ("Null", f"aws:ResourceTag/{ENV_TAG}", ["false"]),
                     ("StringNotEquals", f"aws:ResourceTag/{ENV_TAG}", [t.environment]),
                 ],
-            ),  # fmt: skip
+            ),
         ]
