@@ -19,6 +19,7 @@ from modules.environment_stack import EnvironmentStack  # noqa: E402
 from modules.framework import App  # noqa: E402
 from modules.local_aws import LocalEndpointError, checked_endpoint  # noqa: E402
 from modules.settings import ConfigError, EnvironmentConfig  # noqa: E402
+from modules.settings.backends import github_oidc_owners  # noqa: E402
 from modules.stack import Stack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -26,12 +27,14 @@ ROOT = Path(__file__).resolve().parent
 
 def build(cdktf_app: App, configs: Sequence[EnvironmentConfig], local_endpoint: str | None) -> list[Stack]:
     """The whole app: one state-backend stack per backend the environments use, one stack per environment."""
+    oidc_owners = github_oidc_owners(configs)
     stacks: list[Stack] = [
         BootstrapStack(
             cdktf_app,
             stack_id,
             local_endpoint=local_endpoint,
             settings=dataclasses.replace(settings, deny_insecure_transport=not local_endpoint),
+            github_oidc=stack_id in oidc_owners,
         )
         for stack_id, settings in backend_settings(configs).items()
     ]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from modules.framework import Construct, LocalBackend
 from modules.protection import protect
+from modules.security.github_oidc import GithubOidcProvider
 from modules.settings import ConfigError, EnvironmentConfig
 from modules.settings.backends import bootstrap_stacks, mixed_account_problems, state_file
 from modules.stack import Stack
@@ -39,7 +40,13 @@ def local_state_path(stack_id: str) -> str:
 
 class BootstrapStack(Stack):
     def __init__(
-        self, scope: Construct, stack_id: str, *, settings: StateBackendSettings, local_endpoint: str | None = None
+        self,
+        scope: Construct,
+        stack_id: str,
+        *,
+        settings: StateBackendSettings,
+        local_endpoint: str | None = None,
+        github_oidc: bool = False,
     ) -> None:
         super().__init__(scope, stack_id, local_endpoint=local_endpoint)
         LocalBackend(self, path=local_state_path(stack_id))
@@ -49,6 +56,8 @@ class BootstrapStack(Stack):
             tags={**(settings.tags or {}), "project": settings.project, "managed-by": "cdktf", "stack": stack_id},
         )
         backend = StateBackend(self, "state", settings=settings)
+        if github_oidc:  # the one bootstrap of its account that owns it (modules.settings.backends)
+            self.outputs({"github_oidc_provider_arn": (GithubOidcProvider(self, "github_oidc").arn, "GitHub OIDC")})
         protect(self, protected=True)  # the backend holds every environment's state: always protected
         self.outputs(
             {

@@ -14,6 +14,7 @@ from modules.network.default_vpc import DefaultVpc
 from modules.observability.alarms import AlarmTargets, ServiceAlarms
 from modules.observability.budget import CostBudget
 from modules.protection import protect
+from modules.security.ci_roles import CiRoles, CiTarget
 from modules.security.kms import EncryptionKey, logs_statement, service_use_statement
 from modules.security.secrets import AppSecrets
 from modules.settings import EnvironmentConfig
@@ -44,6 +45,7 @@ class EnvironmentStack(Stack):
         self._data_tier()
         self._compute()
         self._observability()
+        self._ci()
         protect(self, protected=config.protected)
         self._outputs()
 
@@ -200,6 +202,18 @@ class EnvironmentStack(Stack):
             kms_key_arn=self.key.arn,
         )
 
+    def _ci(self) -> None:
+        """[ci]: the roles GitHub Actions assumes to plan and deploy this environment (none without it)."""
+        config, env = self.config, self.config.environment
+        self.ci: CiRoles | None = None
+        if config.ci.enabled:
+            target = CiTarget(
+                repository=config.ci.github_repository, environment=env.name, project=env.project,
+                prefix=env.prefix, region=env.region, account_id=env.account_id, partition=self.partition,
+                key_arn=self.key.arn,
+            )  # fmt: skip
+            self.ci = CiRoles(self, "ci", target=target)
+
     def _workload(self, image_tag: str) -> Workload:
         """The runtime contract of the service: plain settings in variables, credentials as secret
         references (never values), connection details from the data tier. The environment file's own
@@ -244,6 +258,13 @@ class EnvironmentStack(Stack):
 
     def _outputs(self) -> None:
         service, database, cache = self.service, self.database, self.cache
+        if self.ci:
+            self.outputs(
+                {
+                    "ci_plan_role_arn": (self.ci.plan_role_arn, "Role the pull-request plan job assumes (OIDC)"),
+                    "ci_apply_role_arn": (self.ci.apply_role_arn, "Role the deploy job assumes (OIDC, environment)"),
+                }
+            )
         self.outputs(
             {
                 "app_url": (service.url, "HTTPS URL of the service"),

@@ -8,3 +8,4 @@ STACK_FILE = "cdk.tf.json"
 SUPPRESSIONS_FILE = "checkov-suppressions.json"
 BASELINE_FILE = "checkov-baseline.json"
 LINT_SUPPRESSIONS_FILE = "iam-lint-suppressions.json"  # parliament findings accepted, with reasons
+PLAN_SUMMARY_FILE = "plan-summary.md"  # beside plan.tfplan: the reviewed summary (plan.sh, deploy.sh, CI)

@@ -20,14 +20,16 @@ def statement(
     effect: str = "Allow",
     principals: Mapping[str, Sequence[str]] | None = None,
     conditions: Iterable[tuple[str, str, Sequence[str]]] = (),
+    not_resources: Sequence[str] = (),
 ) -> object:
     """One statement; ``principals`` maps type (``AWS``, ``Service``, ``*``) to identifiers;
-    ``conditions`` are (test, variable, values)."""
+    ``conditions`` are (test, variable, values); ``not_resources``: every resource but these."""
     return _doc.DataAwsIamPolicyDocumentStatement(
         sid=sid,
         effect=effect,
         actions=list(actions),
         resources=list(resources) or None,
+        not_resources=list(not_resources) or None,
         principals=[
             _doc.DataAwsIamPolicyDocumentStatementPrincipals(type=kind, identifiers=list(identifiers))
             for kind, identifiers in (principals or {}).items()

@@ -66,6 +66,23 @@ def bootstrap_stacks(configs: Sequence[EnvironmentConfig]) -> dict[str, Backend]
     return {"-".join(part for part in (BOOTSTRAP, *key) if part): backend for key, backend in backends.items()}
 
 
+def github_oidc_owners(configs: Sequence[EnvironmentConfig]) -> dict[str, str]:
+    """stack id -> account id: the bootstrap stack that creates GitHub's OIDC provider in each account that
+    has an environment with [ci]. IAM is global, one provider per account: of the account's backends that
+    serve a [ci] environment, the first by stack id owns it, and the environment stacks look it up by its
+    URL (the loader requires account_id with [ci], so the account is always known)."""
+    owners: dict[str, str] = {}
+    for stack_id, backend in sorted(bootstrap_stacks(configs).items()):
+        with_ci = any(
+            config.ci.enabled
+            for config in configs
+            if config.environment.name in backend.environments and config.environment.project == backend.project
+        )
+        if with_ci and backend.account_id and backend.account_id not in owners.values():
+            owners[stack_id] = backend.account_id
+    return owners
+
+
 def state_file(stack_id: str) -> str:
     """The bootstrap stack's local state, relative to the repository root."""
     return f"{STATE_FOLDER}/{'terraform' if stack_id == BOOTSTRAP else stack_id}.tfstate"

@@ -21,6 +21,7 @@ from modules.settings.alerts import AlertSettings, undeliverable
 from modules.settings.app import AppSettings
 from modules.settings.budget import BudgetSettings
 from modules.settings.cache import ValkeySettings
+from modules.settings.ci import CiSettings
 from modules.settings.database import AuroraSettings
 from modules.settings.environment import EnvironmentSettings
 from modules.settings.naming import NAME, RESERVED_PREFIX
@@ -36,6 +37,7 @@ SECTIONS: dict[str, type] = {
     "budget": BudgetSettings,
     "alerts": AlertSettings,
     "alarms": AlarmSettings,
+    "ci": CiSettings,
 }
 # Keys that moved, old -> new: still read for one release, with a warning that names the new key.
 RENAMED: dict[tuple[str, str], tuple[str, str]] = {
@@ -60,6 +62,7 @@ class EnvironmentConfig:
     budget: BudgetSettings
     alerts: AlertSettings
     alarms: AlarmSettings
+    ci: CiSettings = CiSettings()
     warnings: tuple[str, ...] = ()
 
     @property
@@ -273,6 +276,14 @@ def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[lis
     if wrong_region:
         label = _label(sources, ("environment", "region"), path)
         problems.append(f"{label}: environment.region = {describe(region)}: expected {wrong_region}")
+    ci, env = built["ci"], built["environment"]
+    if ci.enabled and not env.account_id:
+        label = _label(sources, ("ci", "github_repository"), path)
+        problems.append(
+            f"{label}: ci.github_repository = {describe(ci.github_repository)}: expected environment.account_id set "
+            "too: the GitHub OIDC provider exists once per account, and the account names the one bootstrap "
+            'that creates it (add account_id = "<12 digits>" under [environment])'
+        )
     reserved = undeliverable(built["alerts"].emails)
     if reserved:
         label = _label(sources, ("alerts", "emails"), path)

@@ -87,3 +87,8 @@ def state_key(environment: str) -> str:
 def state_key_alias(project: str) -> str:
     """The state CMK's alias: the S3 backend names its key by alias, found by convention."""
     return f"alias/{project}-tfstate"
+
+
+def ci_role_name(prefix: str, purpose: str) -> str:
+    """``cerberus-stage-ci-plan``, ``cerberus-stage-ci-apply``: the roles GitHub Actions assumes."""
+    return resource_name(prefix, f"ci-{purpose}", IAM_ROLE)

@@ -10,11 +10,18 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from modules.layout import STACK_FILE, STACKS_DIR
-from scripts.ops import applying, backends, guard, plan_scan
+from modules.layout import PLAN_SUMMARY_FILE, STACK_FILE, STACKS_DIR
+from scripts.ops import applying, backends, guard, plan_scan, plan_summary
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, confirm, say, step
-from scripts.ops.environments import is_protected, is_reserved, parse_image_tag, undeliverable_alerts
+from scripts.ops.environments import (
+    is_protected,
+    is_reserved,
+    load_settings,
+    parse_image_tag,
+    undeliverable_alerts,
+)
 from scripts.ops.local_aws import local_aws, local_environment
 from scripts.ops.safety import checked
 
@@ -165,7 +172,7 @@ def plan_and_check(session: Session, name: str, plan_args: list[str], allowed: t
     if session.local:
         apply_bootstrap(session, auto=True)
     directory, plan_json = make_plan(session, name, plan_args)
-    plan_scan.print_summary(name, json.loads(plan_json.read_text(encoding="utf-8")))
+    write_summary(directory, name, json.loads(plan_json.read_text(encoding="utf-8")))
     scanned = scan_ok(directory, plan_json)
     guarded = guard_ok(plan_json, name, allowed)
     if not scanned:
@@ -173,6 +180,16 @@ def plan_and_check(session: Session, name: str, plan_args: list[str], allowed: t
     if not guarded:
         raise OpsError("the guard refused the plan (see above)", REFUSED)
     return directory
+
+
+def write_summary(directory: Path, name: str, plan_document: dict[str, Any]) -> Path:
+    """The markdown summary (changes, data, security diff, cost) beside the plan, and on the terminal."""
+    text = plan_summary.render(name, plan_document, load_settings(name))
+    path = directory / PLAN_SUMMARY_FILE
+    path.write_text(text, encoding="utf-8")
+    print(text, flush=True)
+    print(f"plan summary: {os.path.relpath(path, ROOT)}", flush=True)
+    return path
 
 
 def refuse_state_moves(local: bool) -> None:

@@ -29,6 +29,7 @@ ARN_OF_TYPE = {
     "aws_ecr_repository": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/placeholder",
     "aws_elasticache_replication_group": f"arn:aws:elasticache:{REGION}:{ACCOUNT}:replicationgroup:placeholder",
     "aws_elasticache_user": f"arn:aws:elasticache:{REGION}:{ACCOUNT}:user:placeholder",
+    "aws_iam_openid_connect_provider": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com",
     "aws_iam_role": f"arn:aws:iam::{ACCOUNT}:role/placeholder",
     "aws_kms_key": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000",
     "aws_rds_cluster": f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:placeholder",
@@ -59,6 +60,8 @@ def _placeholder(reference: str, whole: bool) -> str:
     attribute = parts[-1]
     if SECRET_ATTRIBUTES.search(reference):
         return ARN_OF_TYPE["aws_secretsmanager_secret"]
+    if attribute == "target_key_arn":  # an alias's key
+        return ARN_OF_TYPE["aws_kms_key"]
     if attribute in SCALAR_OF_ATTRIBUTE and not (attribute == "name" and whole):
         return SCALAR_OF_ATTRIBUTE[attribute]
     if attribute in ("arn", "id", "key_id", "name") and kind in ARN_OF_TYPE:
@@ -83,7 +86,8 @@ def resolve(value: Any) -> Any:
 def _statement(block: Mapping[str, Any]) -> dict[str, Any]:
     """One statement of an ``aws_iam_policy_document`` data source, as IAM JSON."""
     statement: dict[str, Any] = {"Effect": block.get("effect", "Allow"), "Action": block.get("actions", [])}
-    for key, name in (("sid", "Sid"), ("resources", "Resource"), ("not_actions", "NotAction")):
+    keys = (("sid", "Sid"), ("resources", "Resource"), ("not_actions", "NotAction"), ("not_resources", "NotResource"))
+    for key, name in keys:
         if block.get(key):
             statement[name] = block[key]
     principals: dict[str, list[str]] = {}
