@@ -16,7 +16,9 @@ from modules.framework import (
 )
 from modules.settings.literal import literal_map
 
-LINT_PREFIX = "PARLIAMENT."  # suppress(resource, "PARLIAMENT.RESOURCE_STAR", ...) accepts an IAM linter finding
+LINT_PREFIX = "PARLIAMENT."
+# S3 lockfile locking (the backend's use_lockfile) needs Terraform 1.10; removed blocks 1.7.
+REQUIRED_TERRAFORM = ">= 1.10"  # suppress(resource, "PARLIAMENT.RESOURCE_STAR", ...) accepts an IAM linter finding
 
 
 @dataclass(frozen=True, order=True)
@@ -45,6 +47,7 @@ class Stack(TerraformStack):
 
     def __init__(self, scope: Construct, stack_id: str, *, local_endpoint: str | None = None) -> None:
         super().__init__(scope, stack_id)
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         self.local_endpoint = local_endpoint
         self.warnings: list[str] = []  # printed by synthesis: worth reading, not worth stopping for
         self._suppressions: list[tuple[TerraformElement, str, str]] = []
@@ -56,13 +59,14 @@ class Stack(TerraformStack):
         return "_".join(part.replace("-", "_") for part in kept)
 
     def aws_provider(self, *, region: str, account_id: str, tags: dict[str, str]) -> None:
-        """The AWS provider: pinned to the account when one is named, default tags on everything (keys and
-        values from the environment files, so kept literal)."""
+        """The AWS provider: pinned to the account when one is named (not in local mode: the emulator has
+        its own account), default tags on everything (keys and values from the environment files, so kept
+        literal)."""
         provider = aws.provider.AwsProvider(
             self,
             "aws",
             region=region,
-            allowed_account_ids=[account_id] if account_id else None,
+            allowed_account_ids=[account_id] if account_id and not self.local_endpoint else None,
             default_tags=[aws.provider.AwsProviderDefaultTags(tags=literal_map(tags))],
         )
         if self.local_endpoint:
