@@ -134,7 +134,8 @@ def account_problems(configs: Sequence[EnvironmentConfig]) -> list[str]:
 def cost_tag_problems(configs: Sequence[EnvironmentConfig]) -> list[str]:
     """[budget] activate_cost_allocation_tag: the tag is account-wide, so exactly one environment per
     account (named by account_id) may switch it on; its state-backend stack owns the activation."""
-    problems, owners = [], {}
+    problems: list[str] = []
+    owners: dict[str, str] = {}
     for config in sorted(configs, key=lambda config: config.name):
         if not config.budget.activate_cost_allocation_tag:
             continue
@@ -168,7 +169,6 @@ def cost_tag_warnings(configs: Sequence[EnvironmentConfig]) -> dict[str, str]:
             "organization's payer account to activate it (README, Budgets); until then the budget measures 0 USD"
         )
         for config in configs
-        if config.budget.filter_by_environment_tag and not (
-            config.environment.account_id and config.environment.account_id in activated
-        )
+        if config.budget.filter_by_environment_tag
+        and not (config.environment.account_id and config.environment.account_id in activated)
     }
