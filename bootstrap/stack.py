@@ -64,7 +64,7 @@ class BootstrapStack(Stack):
         backend = StateBackend(self, "state", settings=settings)
         # Bootstraps before S3 lockfile locking created this table: forget it (it is deletion-protected and
         # may still hold an old checkout's lock), never destroy it. Nothing happens where it never existed.
-        self.add_override("removed", [{"from": LEGACY_LOCK_TABLE, "lifecycle": {"destroy": False}}])
+        self.forgotten.append(LEGACY_LOCK_TABLE)
         self._cost_allocation_tag(settings)
         protect(self, protected=True)  # the backend holds every environment's state: always protected
         self.outputs(

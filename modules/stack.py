@@ -17,7 +17,9 @@ from modules.framework import (
 from modules.settings.literal import literal_map
 
 LINT_PREFIX = "PARLIAMENT."
-# S3 lockfile locking (the backend's use_lockfile) needs Terraform 1.10; removed blocks 1.7.
+# S3 lockfile locking (the backend's use_lockfile) needs Terraform 1.10; removed blocks 1.7. Written to
+# versions.tf beside cdk.tf.json (modules/workspace_files.py): checkov's terraform_json parser stops at a
+# plain value in the terraform block (and at removed blocks), so the JSON cannot hold them.
 REQUIRED_TERRAFORM = ">= 1.10"  # suppress(resource, "PARLIAMENT.RESOURCE_STAR", ...) accepts an IAM linter finding
 
 
@@ -47,9 +49,11 @@ class Stack(TerraformStack):
 
     def __init__(self, scope: Construct, stack_id: str, *, local_endpoint: str | None = None) -> None:
         super().__init__(scope, stack_id)
-        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         self.local_endpoint = local_endpoint
         self.warnings: list[str] = []  # printed by synthesis: worth reading, not worth stopping for
+        # Addresses an earlier version of the stack created and this one no longer manages: Terraform forgets
+        # them (removed blocks in versions.tf), never destroys them.
+        self.forgotten: list[str] = []
         self._suppressions: list[tuple[TerraformElement, str, str]] = []
 
     def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:

@@ -40,8 +40,7 @@ class BudgetSettings:
         default=True,
     )
     activate_cost_allocation_tag: bool = setting(
-        "Activate the `environment` cost allocation tag for the whole account, from this environment's state "
-        "backend stack: needs account_id, one environment per account; turn it on a day after the first deploy "
-        "(AWS refuses a tag not yet in billing data); an organization's member account cannot: ask the payer",
+        "Activate the account-wide `environment` cost allocation tag from this environment's state-backend stack "
+        "(needs account_id; one environment per account; a day after the first deploy; see Budgets)",
         default=False,
     )

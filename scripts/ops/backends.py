@@ -65,23 +65,26 @@ def state_buckets(root: Path) -> dict[str, str]:
     return found
 
 
-def account_renames() -> dict[str, tuple[str, str]]:
-    """Bucket names from before state buckets carried the account id -> (the bootstrap stack, the new name)."""
-    return {
-        state_bucket_name(backend.project, backend.region, ""): (stack_id, backend.bucket)
-        for stack_id, backend in bootstrap_stacks(all_settings()).items()
-        if backend.account_id
-    }
+def account_renames() -> dict[str, list[tuple[str, str]]]:
+    """Bucket names from before state buckets carried the account id -> [(bootstrap stack, new name)]: one
+    per account that uses the project and region (the old name does not say which account it lived in)."""
+    renamed: dict[str, list[tuple[str, str]]] = {}
+    for stack_id, backend in bootstrap_stacks(all_settings()).items():
+        if backend.account_id:
+            old = state_bucket_name(backend.project, backend.region, "")
+            renamed.setdefault(old, []).append((stack_id, backend.bucket))
+    return renamed
 
 
-def stack_moves(current: dict[str, Any], files: dict[str, str], renamed: dict[str, tuple[str, str]]) -> list[str]:
+def stack_moves(current: dict[str, Any], files: dict[str, str], renamed: dict[str, list[tuple[str, str]]]) -> list[str]:
     """Local bootstrap state files that the current environment files would put elsewhere, or orphan."""
     by_bucket = {stack["bucket"]: (stack_id, stack["state"]) for stack_id, stack in current["bootstrap_stacks"].items()}
     problems = []
     for path, bucket in files.items():
         if bucket in renamed:
-            problems.append(account_rename(path, bucket, *renamed[bucket], current))
-        elif bucket not in by_bucket:
+            problems.append(account_rename(path, bucket, renamed[bucket], current))
+            continue
+        if bucket not in by_bucket:
             problems.append(
                 f"{path} holds the state backend {bucket}, which no environment file uses now: its stack would be "
                 f"dropped, not moved. Restore the environment files, or retire it on purpose: "
@@ -119,8 +122,20 @@ def environment_moves(current: dict[str, Any], record: dict[str, Any]) -> list[s
     return problems
 
 
-def account_rename(path: str, old: str, stack_id: str, new: str, current: dict[str, Any]) -> str:
+def account_rename(path: str, old: str, candidates: list[tuple[str, str]], current: dict[str, Any]) -> str:
     """The move from a bucket named without the account id to the account-unique one, step by step."""
+    prefix = (
+        f"{path} holds the state backend {old}, named before state buckets carried the account id; the environment "
+        "files now name"
+    )
+    if len(candidates) > 1:
+        names = " or ".join(f"{new} (stack {stack_id})" for stack_id, new in candidates)
+        return (
+            f"{prefix} {names}: move the file to the stack of the account it was created in "
+            f'(mv {path} {STATE_FOLDER}/<stack>.tfstate), then follow README, "Moving to the account-unique state '
+            'bucket"'
+        )
+    stack_id, new = candidates[0]
     wanted = current["bootstrap_stacks"][stack_id]["state"]
     stack = f"terraform -chdir=cdktf.out/stacks/{stack_id}"
     steps = [f"mv {path} {wanted}"] if wanted != path else []
@@ -131,11 +146,10 @@ def account_rename(path: str, old: str, stack_id: str, new: str, current: dict[s
         "./scripts/bootstrap.sh",
     ]
     return (
-        f"{path} holds the state backend {old}, named before state buckets carried the account id; the "
-        f"environment files now name {new}. S3 cannot rename a bucket, and bootstrap would otherwise try to "
-        f'replace the old one, which holds the state. Move on purpose (README, "Moving to the account-unique '
-        f'state bucket"): {" && ".join(steps)} (the old buckets stay, unmanaged, with the state in them; the '
-        "key stays); then plan or deploy of each environment gives its terraform init -migrate-state"
+        f"{prefix} {new}. S3 cannot rename a bucket, and bootstrap would otherwise try to replace the old one, "
+        f'which holds the state. Move on purpose (README, "Moving to the account-unique state bucket"): '
+        f"{' && '.join(steps)} (the old buckets stay, unmanaged, with the state in them; the key stays); then "
+        "plan or deploy of each environment gives its terraform init -migrate-state"
     )
 
 
