@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 
 from bootstrap.stack import BootstrapStack
 from main import synthesize
-from modules.framework import Testing
+from modules.framework import Testing as CdktfTesting
 from modules.settings import ConfigError, load_environments
 from modules.settings.backends import cost_tag_warnings
 from modules.stack import Stack
@@ -93,10 +94,10 @@ def test_local_mode_runs_without_account_id(local) -> None:
 
 def test_local_mode_pins_no_account_the_emulator_does_not_have() -> None:
     stack = BootstrapStack(
-        Testing.app(), "bootstrap", local_endpoint="http://127.0.0.1:4566",
+        CdktfTesting.app(), "bootstrap", local_endpoint="http://127.0.0.1:4566",
         settings=StateBackendSettings(project="cerberus", region="us-east-1", account_id=ACCOUNT),
     )  # fmt: skip
-    provider = json.loads(Testing.synth(stack))["provider"]["aws"][0]
+    provider = json.loads(CdktfTesting.synth(stack))["provider"]["aws"][0]
     assert "allowed_account_ids" not in provider  # the emulator answers as its own account, whatever the file says
 
 
@@ -268,8 +269,8 @@ def test_local_mode_leaves_the_activation_out(tmp_path: Path) -> None:
     settings = StateBackendSettings(
         project="cerberus", region="us-east-1", account_id=ACCOUNT, activate_cost_allocation_tag=True
     )
-    stack = BootstrapStack(Testing.app(), "bootstrap", local_endpoint="http://127.0.0.1:4566", settings=settings)
-    assert "aws_ce_cost_allocation_tag" not in json.loads(Testing.synth(stack))["resource"]
+    stack = BootstrapStack(CdktfTesting.app(), "bootstrap", local_endpoint="http://127.0.0.1:4566", settings=settings)
+    assert "aws_ce_cost_allocation_tag" not in json.loads(CdktfTesting.synth(stack))["resource"]
     assert any("not activated in local mode" in line for line in stack.warnings)
 
 
@@ -291,3 +292,52 @@ def test_a_budget_in_an_account_nobody_activates_is_warned_about(environments: P
     assert sorted(cost_tag_warnings(load_environments(environments))) == ["prod"]
     set_key(environments / "prod.toml", "budget", "filter_by_environment_tag", "false")  # counts the whole account
     assert cost_tag_warnings(load_environments(environments)) == {}
+
+
+@pytest.mark.slow
+def test_an_earlier_bootstraps_lock_table_is_forgotten_and_stays(
+    outdir: Path, shared_local_aws: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On the local AWS: a deletion-protected lock table at the old address, then the bootstrap's
+    versions.tf without the table: the plan forgets it (the guard accepts), the table stays in AWS."""
+    from modules.local_aws import provider_settings
+    from scripts.ops import guard, plan_scan
+
+    endpoint = shared_local_aws["LOCAL_AWS_ENDPOINT"]
+    env = {**shared_local_aws, "TF_CLI_CONFIG_FILE": str(tmp_path / "cli.tfrc"), "TF_IN_AUTOMATION": "1"}
+    (tmp_path / "cli.tfrc").write_text(
+        'provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n'
+        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
+    )
+    table = {"name": "legacy-tfstate-lock", "billing_mode": "PAY_PER_REQUEST", "hash_key": "LockID",
+             "attribute": [{"name": "LockID", "type": "S"}], "deletion_protection_enabled": True}  # fmt: skip
+    provider = {"aws": [{"region": "us-east-1", **provider_settings(endpoint)}]}
+    config = {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}},
+              "provider": provider, "resource": {"aws_dynamodb_table": {"state_lock": table}}}  # fmt: skip
+    (tmp_path / "main.tf.json").write_text(json.dumps(config))
+
+    def terraform(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["terraform", f"-chdir={tmp_path}", *args, "-no-color"], env=env,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+
+    assert terraform("init", "-input=false").returncode == 0
+    assert terraform("apply", "-auto-approve", "-input=false").returncode == 0
+    del config["resource"]
+    (tmp_path / "main.tf.json").write_text(json.dumps(config))
+    shutil.copy(outdir / "stacks" / "bootstrap" / "versions.tf", tmp_path / "versions.tf")
+    assert terraform("plan", "-input=false", "-out=forget.tfplan").returncode == 0
+    (tmp_path / "plan.json").write_text(terraform("show", "-json", "forget.tfplan").stdout)
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert [(c["address"], c["change"]["actions"]) for c in plan["resource_changes"]] == [
+        ("aws_dynamodb_table.state_lock", ["forget"])
+    ]
+    assert guard.check(tmp_path / "plan.json", "bootstrap", True, ())  # nothing stateful destroyed
+    plan_scan.print_summary("bootstrap", plan)
+    assert "no longer managed, left in AWS: aws_dynamodb_table.state_lock" in capsys.readouterr().out
+    assert terraform("apply", "-input=false", "forget.tfplan").returncode == 0
+    dynamodb = botocore.session.get_session().create_client(
+        "dynamodb", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )  # fmt: skip
+    assert dynamodb.describe_table(TableName="legacy-tfstate-lock")["Table"]["DeletionProtectionEnabled"] is True
+    assert terraform("plan", "-input=false", "-detailed-exitcode").returncode == 0  # nothing left to do
