@@ -120,6 +120,7 @@ def test_a_command_against_aws_without_account_id_is_refused_with_file_key_and_f
 
     monkeypatch.setattr(backends, "ROOT", tmp_path)  # a fresh clone: nothing bootstrapped
     monkeypatch.setattr(flows, "open_session", nothing)
+    monkeypatch.delenv("LOCAL_AWS_ENDPOINT", raising=False)  # set, it would point cdktf.sh at a local AWS
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert "error: environments/stage.toml: environment.account_id: not set: a deploy to AWS needs it" in result.output
