@@ -19,7 +19,7 @@ from modules.environment_stack import EnvironmentStack  # noqa: E402
 from modules.framework import App  # noqa: E402
 from modules.local_aws import LocalEndpointError, checked_endpoint  # noqa: E402
 from modules.settings import ConfigError, EnvironmentConfig  # noqa: E402
-from modules.settings.backends import github_oidc_owners  # noqa: E402
+from modules.settings.backends import cost_tag_warnings, github_oidc_owners  # noqa: E402
 from modules.stack import Stack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -38,7 +38,11 @@ def build(cdktf_app: App, configs: Sequence[EnvironmentConfig], local_endpoint: 
         )
         for stack_id, settings in backend_settings(configs).items()
     ]
-    stacks.extend(EnvironmentStack(cdktf_app, config, local_endpoint=local_endpoint) for config in configs)
+    unmeasured = cost_tag_warnings(configs)  # budgets on a cost allocation tag nobody activates
+    for config in configs:
+        stack = EnvironmentStack(cdktf_app, config, local_endpoint=local_endpoint)
+        stack.warnings.extend([unmeasured[config.name]] if config.name in unmeasured else [])
+        stacks.append(stack)
     return stacks
 
 

@@ -20,7 +20,7 @@ from modules.security.secrets import AppSecrets
 from modules.settings import EnvironmentConfig
 from modules.settings.app import IMAGE_TAG, IMAGE_TAG_RULE
 from modules.settings.literal import literal_all, literal_map
-from modules.settings.naming import lock_table_name, state_bucket_name, state_key, state_key_alias
+from modules.settings.naming import state_bucket_name, state_key, state_key_alias
 from modules.stack import Stack
 
 
@@ -50,6 +50,9 @@ class EnvironmentStack(Stack):
         self._outputs()
 
     def _backend(self) -> None:
+        """The S3 backend, found by naming convention, locked by S3 lockfiles alone (Terraform >= 1.10). Its
+        bucket carries the account id; without one (local mode aside) the bucket is left out, a partial
+        configuration: a name without the account may belong to anyone, who would receive the state."""
         env = self.config.environment
         S3Backend(
             self,
@@ -58,10 +61,11 @@ class EnvironmentStack(Stack):
             region=env.region,
             encrypt=True,
             kms_key_id=state_key_alias(env.project),
-            dynamodb_table=lock_table_name(env.project),
+            allowed_account_ids=[env.account_id] if env.account_id and not self.local_endpoint else None,
         )
-        # Native S3 locking (Terraform >= 1.10); the DynamoDB table stays for older clients during migration.
-        self.add_override("terraform.backend.s3.use_lockfile", True)
+        self.add_override("terraform.backend.s3.use_lockfile", True)  # cdktf 0.21's S3Backend lacks it
+        if not env.account_id and not self.local_endpoint:
+            self.add_override("terraform.backend.s3.bucket", None)
         if self.local_endpoint:
             for key, value in local_aws.backend_settings(self.local_endpoint).items():
                 self.add_override(f"terraform.backend.s3.{key}", value)

@@ -16,7 +16,11 @@ from modules.framework import (
 )
 from modules.settings.literal import literal_map
 
-LINT_PREFIX = "PARLIAMENT."  # suppress(resource, "PARLIAMENT.RESOURCE_STAR", ...) accepts an IAM linter finding
+LINT_PREFIX = "PARLIAMENT."
+# S3 lockfile locking (the backend's use_lockfile) needs Terraform 1.10; removed blocks 1.7. Written to
+# versions.tf beside cdk.tf.json (modules/workspace_files.py): checkov's terraform_json parser stops at a
+# plain value in the terraform block (and at removed blocks), so the JSON cannot hold them.
+REQUIRED_TERRAFORM = ">= 1.10"  # suppress(resource, "PARLIAMENT.RESOURCE_STAR", ...) accepts an IAM linter finding
 
 
 @dataclass(frozen=True, order=True)
@@ -47,6 +51,9 @@ class Stack(TerraformStack):
         super().__init__(scope, stack_id)
         self.local_endpoint = local_endpoint
         self.warnings: list[str] = []  # printed by synthesis: worth reading, not worth stopping for
+        # Addresses an earlier version of the stack created and this one no longer manages: Terraform forgets
+        # them (removed blocks in versions.tf), never destroys them.
+        self.forgotten: list[str] = []
         self._suppressions: list[tuple[TerraformElement, str, str]] = []
 
     def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
@@ -56,13 +63,14 @@ class Stack(TerraformStack):
         return "_".join(part.replace("-", "_") for part in kept)
 
     def aws_provider(self, *, region: str, account_id: str, tags: dict[str, str]) -> None:
-        """The AWS provider: pinned to the account when one is named, default tags on everything (keys and
-        values from the environment files, so kept literal)."""
+        """The AWS provider: pinned to the account when one is named (not in local mode: the emulator has
+        its own account), default tags on everything (keys and values from the environment files, so kept
+        literal)."""
         provider = aws.provider.AwsProvider(
             self,
             "aws",
             region=region,
-            allowed_account_ids=[account_id] if account_id else None,
+            allowed_account_ids=[account_id] if account_id and not self.local_endpoint else None,
             default_tags=[aws.provider.AwsProviderDefaultTags(tags=literal_map(tags))],
         )
         if self.local_endpoint:

@@ -17,7 +17,7 @@ from modules.settings.cost import budget_warning, count, idle_cost, total
 from modules.settings.literal import literal
 from modules.settings.loader import SECTIONS
 from modules.settings.schema import describe
-from modules.stack import Stack
+from modules.stack import REQUIRED_TERRAFORM, Stack
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _environment = jinja2.Environment(
@@ -83,6 +83,22 @@ def write_workspace_files(stack: Stack, stack_dir: Path) -> None:
     document = stack.to_terraform()
     render_workspace_files(stack, stack_dir, document)
     complete_hcl(stack_dir, document)
+    write_versions(stack, stack_dir)
+
+
+def write_versions(stack: Stack, stack_dir: Path) -> None:
+    """``versions.tf``: the Terraform version every stack needs and what it forgets (removed blocks), in HCL
+    beside cdk.tf.json (Terraform reads both): checkov's terraform_json parser cannot read them in JSON."""
+    blocks = [
+        "# Written by synthesis beside cdk.tf.json; Terraform reads both.\n"
+        f'terraform {{\n  required_version = "{REQUIRED_TERRAFORM}" # S3 lockfile locking (use_lockfile)\n}}\n'
+    ]
+    blocks += [
+        f"# Created by an earlier version of this stack: forgotten, never destroyed (README).\n"
+        f"removed {{\n  from = {address}\n  lifecycle {{\n    destroy = false\n  }}\n}}\n"
+        for address in sorted(stack.forgotten)
+    ]
+    (stack_dir / "versions.tf").write_text("\n".join(blocks), encoding="utf-8")
 
 
 # cdktf's HCL renderer writes references in lifecycle and depends_on as strings ("aws_x.y.id"); HCL wants

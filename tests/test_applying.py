@@ -100,6 +100,7 @@ def _no_session(*_: object) -> None:
     raise AssertionError("no emulator, synthesis or terraform may start")
 
 
+@pytest.mark.usefixtures("accounts")
 def test_a_deploy_to_aws_with_alerts_at_a_reserved_domain_is_refused_first(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flows, "open_session", _no_session)
     with pytest.raises(
@@ -109,6 +110,7 @@ def test_a_deploy_to_aws_with_alerts_at_a_reserved_domain_is_refused_first(monke
     assert refused.value.code == 2
 
 
+@pytest.mark.usefixtures("accounts")
 def test_the_alert_check_failing_refuses_the_deploy(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(name: str) -> None:
         raise RuntimeError("settings unreadable")

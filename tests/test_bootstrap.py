@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from modules.settings.naming import lock_table_name, state_bucket_name
+from modules.settings.naming import state_bucket_name
 from tests.conftest import only, resources
 
 
@@ -94,19 +94,17 @@ def test_state_bucket_access_is_logged_to_the_log_bucket(stack_json) -> None:
     assert logging["target_bucket"] == "${aws_s3_bucket.state_logs.id}"
 
 
-def test_lock_table_is_hardened(stack_json) -> None:
-    table = only(stack_json("bootstrap"), "aws_dynamodb_table")
-    assert table["name"] == lock_table_name("cerberus") == "cerberus-tfstate-lock"
-    assert table["hash_key"] == "LockID" and table["attribute"] == [{"name": "LockID", "type": "S"}]
-    assert table["billing_mode"] == "PAY_PER_REQUEST"
-    assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": "${aws_kms_key.state_key.arn}"}
-    assert table["point_in_time_recovery"] == {"enabled": True}
-    assert table["deletion_protection_enabled"] is True
+def test_locking_needs_no_table_and_an_earlier_lock_table_is_forgotten_not_destroyed(stack_json, outdir) -> None:
+    assert "aws_dynamodb_table" not in stack_json("bootstrap").get("resource", {})
+    # Bootstraps from before S3 lockfile locking hold a deletion-protected table at this address.
+    versions = (outdir / "stacks" / "bootstrap" / "versions.tf").read_text(encoding="utf-8")
+    forgotten = "removed {\n  from = aws_dynamodb_table.state_lock\n  lifecycle {\n    destroy = false\n  }\n}\n"
+    assert forgotten in versions
 
 
 def test_bootstrap_outputs_what_the_scripts_use(stack_json) -> None:
     outputs = stack_json("bootstrap")["output"]
-    assert {"state_bucket_name", "lock_table_name", "state_kms_key_arn", "region"} <= set(outputs)
+    assert {"state_bucket_name", "state_kms_key_arn", "region"} <= set(outputs) and "lock_table_name" not in outputs
     assert all(output.get("description") for output in outputs.values())
 
 

@@ -69,6 +69,7 @@ def _no_terraform(*args: object, **kwargs: object) -> None:
     raise AssertionError("nothing may run after a failed safety check")
 
 
+@pytest.mark.usefixtures("accounts")
 def test_destroy_refuses_when_the_protection_check_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flows, "is_protected", _boom)
     monkeypatch.setattr(flows, "open_session", _no_terraform)
@@ -77,6 +78,7 @@ def test_destroy_refuses_when_the_protection_check_raises(monkeypatch: pytest.Mo
     assert refused.value.code == 1
 
 
+@pytest.mark.usefixtures("accounts")
 def test_deploy_refuses_when_the_protection_check_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flows, "is_protected", _boom)
     monkeypatch.setattr(flows, "open_session", _no_terraform)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modules.framework import Construct, aws
-from modules.settings.budget import BudgetSettings
+from modules.settings.budget import COST_ALLOCATION_TAG, BudgetSettings
 from modules.settings.naming import BUDGET_NAME, resource_name
 
 
@@ -22,6 +22,7 @@ class CostBudget(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         budget = aws.budgets_budget
+        tagged = f"user:{COST_ALLOCATION_TAG}${environment}"  # Billing's name of a user-defined tag, and its value
         alerts = [("FORECASTED", settings.forecast_alert_percent)] + [
             ("ACTUAL", p) for p in settings.actual_alert_percents
         ]
@@ -33,7 +34,7 @@ class CostBudget(Construct):
             limit_amount=f"{settings.monthly_usd:.2f}",
             limit_unit="USD",
             time_unit="MONTHLY",
-            cost_filter=[budget.BudgetsBudgetCostFilter(name="TagKeyValue", values=[f"user:environment${environment}"])]
+            cost_filter=[budget.BudgetsBudgetCostFilter(name="TagKeyValue", values=[tagged])]
             if settings.filter_by_environment_tag
             else None,
             notification=[

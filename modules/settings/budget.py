@@ -9,6 +9,11 @@ from modules.settings.schema import at_most_items, between, distinct, each, sett
 # AWS Budgets: a budget has at most 10 notifications (API reference, Notification). This stack makes one
 # FORECASTED notification (forecast_alert_percent) and one ACTUAL notification per actual_alert_percents item.
 MAX_NOTIFICATIONS = 10
+# The tag the budget filters on (the stacks set it on every resource through default_tags). Billing reads a
+# user-defined tag as ``user:<key>`` and only once the key is activated as a cost allocation tag, which AWS
+# accepts only after the key has appeared in billing data (up to 24 hours after the first tagged resource)
+# and, in an organization, only from the management (payer) account.
+COST_ALLOCATION_TAG = "environment"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +35,12 @@ class BudgetSettings:
         default=[80, 100],
     )
     filter_by_environment_tag: bool = setting(
-        "Count only costs tagged environment=<name> (activate the `environment` cost allocation tag "
-        "once in Billing); false counts the whole account",
+        "Count only costs tagged environment=<name>; AWS counts nothing until the `environment` cost allocation "
+        "tag is activated (activate_cost_allocation_tag, or the payer account); false counts the whole account",
         default=True,
+    )
+    activate_cost_allocation_tag: bool = setting(
+        "Activate the account-wide `environment` cost allocation tag from this environment's state-backend stack "
+        "(needs account_id; one environment per account; a day after the first deploy; see Budgets)",
+        default=False,
     )

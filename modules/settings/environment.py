@@ -62,7 +62,8 @@ class EnvironmentSettings:
     )
     region: str = setting("AWS region", matches(REGION, "an AWS region such as us-east-1"), default="us-east-1")
     account_id: str = setting(
-        "AWS account id; when set, the provider refuses any other account (allowed_account_ids)",
+        "AWS account id: required for a deploy to AWS (the state bucket is <project>-tfstate-<account_id>-<region>;"
+        " the provider and the backend refuse any other account); local mode may leave it out",
         matches(r"(\d{12})?", "12 digits, or empty"),
         default="",
     )
@@ -94,7 +95,8 @@ class EnvironmentSettings:
     )
 
     def problems(self) -> list[Problem]:
-        bucket = state_bucket_name(self.project, self.region, self.account_id)
+        # The name a deploy to AWS uses: with the account id, which may still be missing from the file.
+        bucket = state_bucket_name(self.project, self.region, self.account_id or "0" * 12)
         if len(bucket) > MAX_BUCKET_NAME:
             return [("project", self.project, f"shorter: the state bucket name {bucket} exceeds 63 characters")]
         return []

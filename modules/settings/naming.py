@@ -67,7 +67,11 @@ def resource_name(prefix: str, what: str, rule: NameRule) -> str:
 
 
 def state_bucket_name(project: str, region: str, account_id: str) -> str:
-    """S3 bucket names are global: the account id (when known) and the region make it unique."""
+    """``<project>-tfstate-<account_id>-<region>``. S3 bucket names are global: without the account id,
+    the second user anywhere who keeps the project name could not bootstrap, and whoever created the name
+    first would receive the state of everyone who points a backend at it. A deploy to AWS therefore needs
+    ``account_id`` (``scripts/ops`` refuses without it); only local mode, against the emulator, goes
+    without it: ``<project>-tfstate-<region>``."""
     return "-".join(part for part in (project, "tfstate", account_id, region) if part)
 
 
@@ -76,7 +80,8 @@ def log_bucket_name(project: str, region: str, account_id: str) -> str:
 
 
 def lock_table_name(project: str) -> str:
-    """DynamoDB names are per account and region, so the project is enough."""
+    """The DynamoDB lock table bootstraps created before locking moved to S3 lockfiles (``use_lockfile``):
+    no longer managed, only named where the README says how to delete it."""
     return f"{project}-tfstate-lock"
 
 

@@ -1,4 +1,6 @@
-"""The Terraform state backend: an S3 bucket, its access-log bucket and a DynamoDB lock table."""
+"""The Terraform state backend: an S3 bucket (state and S3 lockfiles, ``use_lockfile``) and its access-log
+bucket, encrypted with their own key. Every bucket setting names the bucket's expected owner (the account
+applying it), so S3 refuses to configure a bucket of the same name that another account owns."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass
 from modules.framework import Construct, aws
 from modules.security.iam import deny_insecure_transport, policy_document, statement
 from modules.security.kms import EncryptionKey
-from modules.settings.naming import lock_table_name, log_bucket_name, state_bucket_name, state_key_alias
+from modules.settings.naming import log_bucket_name, state_bucket_name, state_key_alias
 from modules.stack import suppress
 
 
@@ -23,6 +25,9 @@ class StateBackendSettings:
     # Local mode only: moto evaluates bucket policies without their conditions, so the TLS-only deny
     # would deny every object operation there. Real AWS always gets it.
     deny_insecure_transport: bool = True
+    # [budget] activate_cost_allocation_tag of one of its environments: this stack activates the account's
+    # `environment` cost allocation tag (modules/settings/backends.py picks one stack per account).
+    activate_cost_allocation_tag: bool = False
 
     @property
     def bucket_name(self) -> str:
@@ -31,10 +36,6 @@ class StateBackendSettings:
     @property
     def log_bucket_name(self) -> str:
         return log_bucket_name(self.project, self.region, self.account_id)
-
-    @property
-    def lock_table_name(self) -> str:
-        return lock_table_name(self.project)
 
 
 class _Bucket(Construct):
@@ -46,6 +47,7 @@ class _Bucket(Construct):
         construct_id: str,
         *,
         name: str,
+        owner: str,
         kms_key_arn: str | None,
         noncurrent_days: int,
         expire_days: int | None,
@@ -54,6 +56,7 @@ class _Bucket(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = aws.s3_bucket.S3Bucket(self, "this", bucket=name)
+        self.owner = owner
         self._private(self.bucket.id)
         self._encryption(self.bucket.id, kms_key_arn)
         self._lifecycle(self.bucket.id, noncurrent_days, expire_days)
@@ -88,6 +91,7 @@ class _Bucket(Construct):
             self,
             "versioning",
             bucket=bucket_id,
+            expected_bucket_owner=self.owner,
             versioning_configuration=aws.s3_bucket_versioning.S3BucketVersioningVersioningConfiguration(
                 status="Enabled"
             ),
@@ -102,6 +106,7 @@ class _Bucket(Construct):
             self,
             "encryption",
             bucket=bucket_id,
+            expected_bucket_owner=self.owner,
             rule=[
                 sse.S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=by_default,
@@ -116,6 +121,7 @@ class _Bucket(Construct):
             self,
             "lifecycle",
             bucket=bucket_id,
+            expected_bucket_owner=self.owner,
             rule=[
                 lifecycle.S3BucketLifecycleConfigurationRule(
                     id="expire-noncurrent-and-abort-incomplete-uploads",
@@ -140,7 +146,8 @@ class _Bucket(Construct):
 
 
 class StateBackend(Construct):
-    """State bucket (SSE-KMS with its own CMK, access-logged), log bucket and lock table."""
+    """State bucket (SSE-KMS with its own CMK, access-logged) and its log bucket. Locking is S3's own
+    (the backend's ``use_lockfile``): a ``<key>.tflock`` object beside each state, no DynamoDB table."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: StateBackendSettings) -> None:
         super().__init__(scope, construct_id)
@@ -151,13 +158,13 @@ class StateBackend(Construct):
             self,
             "key",
             alias=state_key_alias(settings.project).removeprefix("alias/"),
-            description=f"{settings.project}: Terraform state bucket and lock table",
+            description=f"{settings.project}: Terraform state bucket",
             account_id=account_id,
             partition=partition,
         )
         self.logs = self._log_bucket(settings, account_id, partition)
         log_bucket = self.logs.bucket
-        self.state = self._state_bucket(settings)
+        self.state = self._state_bucket(settings, account_id)
         state_bucket = self.state.bucket
         aws.s3_bucket_logging.S3BucketLoggingA(
             self,
@@ -165,10 +172,10 @@ class StateBackend(Construct):
             bucket=state_bucket.id,
             target_bucket=log_bucket.id,
             target_prefix="access/",
+            expected_bucket_owner=account_id,
             # S3 checks the log bucket's policy grants delivery when logging is switched on.
             depends_on=[self.logs.policy],
         )
-        self.lock_table = self._lock_table(settings.lock_table_name)
 
     def _log_bucket(self, settings: StateBackendSettings, account_id: str, partition: str) -> _Bucket:
         """S3 server access logs of the state bucket: SSE-S3, kept ``access_log_days``."""
@@ -177,6 +184,7 @@ class StateBackend(Construct):
             self,
             "logs",
             name=settings.log_bucket_name,
+            owner=account_id,
             kms_key_arn=None,
             noncurrent_days=30,
             expire_days=settings.access_log_days,
@@ -211,11 +219,12 @@ class StateBackend(Construct):
 
         return logs
 
-    def _state_bucket(self, settings: StateBackendSettings) -> _Bucket:
+    def _state_bucket(self, settings: StateBackendSettings, account_id: str) -> _Bucket:
         state = _Bucket(
             self,
             "bucket",
             name=settings.bucket_name,
+            owner=account_id,
             kms_key_arn=self.key.arn,
             noncurrent_days=settings.noncurrent_version_days,
             expire_days=None,
@@ -234,18 +243,3 @@ class StateBackend(Construct):
             "Terraform reads and writes state itself; no consumer for S3 event notifications exists",
         )
         return state
-
-    def _lock_table(self, name: str) -> aws.dynamodb_table.DynamodbTable:
-        return aws.dynamodb_table.DynamodbTable(
-            self,
-            "lock",
-            name=name,
-            billing_mode="PAY_PER_REQUEST",
-            hash_key="LockID",
-            attribute=[aws.dynamodb_table.DynamodbTableAttribute(name="LockID", type="S")],
-            server_side_encryption=aws.dynamodb_table.DynamodbTableServerSideEncryption(
-                enabled=True, kms_key_arn=self.key.arn
-            ),
-            point_in_time_recovery=aws.dynamodb_table.DynamodbTablePointInTimeRecovery(enabled=True),
-            deletion_protection_enabled=True,
-        )

@@ -8,6 +8,10 @@ each names its state bucket) and the record ``bootstrap/backends.json``, which b
 write (commit it with the bootstrap state). A fresh clone with neither has nothing to compare.
 ``python -m scripts.ops backends --record`` accepts the current layout once a move is done. Local mode
 is not checked: its state lives in .cache/local and a fresh local AWS starts from nothing.
+
+A command against AWS also needs ``account_id`` in every environment it touches (the state bucket is
+named with it) and, before ``terraform init``, S3's word that the account owns the bucket
+(``bucket_owner.py``).
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from modules.settings.backends import RECORD_FILE, STATE_FOLDER, layout
-from scripts.ops.console import REFUSED, OpsError
-from scripts.ops.environments import all_settings
+from modules.settings.backends import RECORD_FILE, STATE_FOLDER, account_problems, bootstrap_stacks, layout
+from modules.settings.naming import state_bucket_name
+from scripts.ops import bucket_owner
+from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError
+from scripts.ops.environments import all_settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-BACKEND_KEYS = ("bucket", "key", "region", "dynamodb_table", "kms_key_id")
+# Where an environment's state lives. The lock is not part of it: records from before S3 lockfile locking
+# also name a dynamodb_table, which is ignored (dropping it moves no state).
+BACKEND_KEYS = ("bucket", "key", "region", "kms_key_id")
 
 
 def read_record(root: Path) -> dict[str, Any]:
@@ -57,11 +65,25 @@ def state_buckets(root: Path) -> dict[str, str]:
     return found
 
 
-def stack_moves(current: dict[str, Any], files: dict[str, str]) -> list[str]:
+def account_renames() -> dict[str, list[tuple[str, str]]]:
+    """Bucket names from before state buckets carried the account id -> [(bootstrap stack, new name)]: one
+    per account that uses the project and region (the old name does not say which account it lived in)."""
+    renamed: dict[str, list[tuple[str, str]]] = {}
+    for stack_id, backend in bootstrap_stacks(all_settings()).items():
+        if backend.account_id:
+            old = state_bucket_name(backend.project, backend.region, "")
+            renamed.setdefault(old, []).append((stack_id, backend.bucket))
+    return renamed
+
+
+def stack_moves(current: dict[str, Any], files: dict[str, str], renamed: dict[str, list[tuple[str, str]]]) -> list[str]:
     """Local bootstrap state files that the current environment files would put elsewhere, or orphan."""
     by_bucket = {stack["bucket"]: (stack_id, stack["state"]) for stack_id, stack in current["bootstrap_stacks"].items()}
     problems = []
     for path, bucket in files.items():
+        if bucket in renamed:
+            problems.append(account_rename(path, bucket, renamed[bucket], current))
+            continue
         if bucket not in by_bucket:
             problems.append(
                 f"{path} holds the state backend {bucket}, which no environment file uses now: its stack would be "
@@ -100,14 +122,48 @@ def environment_moves(current: dict[str, Any], record: dict[str, Any]) -> list[s
     return problems
 
 
-def state_moves(root: Path) -> list[str]:
+def account_rename(path: str, old: str, candidates: list[tuple[str, str]], current: dict[str, Any]) -> str:
+    """The move from a bucket named without the account id to the account-unique one, step by step."""
+    prefix = (
+        f"{path} holds the state backend {old}, named before state buckets carried the account id; the environment "
+        "files now name"
+    )
+    if len(candidates) > 1:
+        names = " or ".join(f"{new} (stack {stack_id})" for stack_id, new in candidates)
+        return (
+            f"{prefix} {names}: move the file to the stack of the account it was created in "
+            f'(mv {path} {STATE_FOLDER}/<stack>.tfstate), then follow README, "Moving to the account-unique state '
+            'bucket"'
+        )
+    stack_id, new = candidates[0]
+    wanted = current["bootstrap_stacks"][stack_id]["state"]
+    stack = f"terraform -chdir=cdktf.out/stacks/{stack_id}"
+    steps = [f"mv {path} {wanted}"] if wanted != path else []
+    steps += [
+        "./scripts/synth.sh --no-gate",
+        f"{stack} init",
+        f"{stack} state list | grep '^aws_s3_bucket' | xargs {stack} state rm",
+        "./scripts/bootstrap.sh",
+    ]
+    return (
+        f"{prefix} {new}. S3 cannot rename a bucket, and bootstrap would otherwise try to replace the old one, "
+        f'which holds the state. Move on purpose (README, "Moving to the account-unique state bucket"): '
+        f"{' && '.join(steps)} (the old buckets stay, unmanaged, with the state in them; the key stays); then "
+        "plan or deploy of each environment gives its terraform init -migrate-state"
+    )
+
+
+def state_moves(root: Path, environments: bool = True) -> list[str]:
+    """The moves the environment files would make silently; without ``environments`` only those of the
+    bootstrap stacks (bootstrap creates a new backend, the first step of moving an environment to it)."""
     current = layout(all_settings())
-    return stack_moves(current, state_buckets(root)) + environment_moves(current, read_record(root))
+    problems = stack_moves(current, state_buckets(root), account_renames())
+    return problems + environment_moves(current, read_record(root)) if environments else problems
 
 
-def refuse_state_moves(root: Path | None = None) -> None:
+def refuse_state_moves(root: Path | None = None, environments: bool = True) -> None:
     """Stops (exit 3) before anything runs when the environment files would move state silently."""
-    problems = state_moves(root or ROOT)
+    problems = state_moves(root or ROOT, environments)
     if problems:
         raise OpsError("\n".join(["refusing: the environment files move state this checkout created:", *problems]),
                        REFUSED)  # fmt: skip
@@ -132,3 +188,19 @@ def accept_current(root: Path | None = None) -> None:
     record["environments"] = {name: current["environments"][name] for name in record["environments"]
                               if name in current["environments"]}  # fmt: skip
     write_record(root or ROOT, record)
+
+
+def require_account_ids(names: list[str] | None = None) -> None:
+    """Stops (exit 2) a command against AWS when an environment it touches (``None``: every one, as
+    bootstrap creates every backend) has no account_id: its state bucket would have no unique name."""
+    configs = all_settings() if names is None else [load_settings(name) for name in names]
+    problems = account_problems(configs)
+    if problems:
+        raise OpsError("\n".join(problems), BAD_ARGUMENT)
+
+
+def check_owner(name: str) -> None:
+    """S3's word that the environment's account owns its state bucket, before terraform init reaches it."""
+    env = load_settings(name).environment
+    bucket_owner.check_state_bucket(state_bucket_name(env.project, env.region, env.account_id), env.region,
+                                    env.account_id)  # fmt: skip

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from modules.settings.naming import RESERVED_PREFIX
 from scripts.ops import gate
-from scripts.ops.backends import refuse_state_moves
+from scripts.ops.backends import check_owner, refuse_state_moves, require_account_ids
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, step
 from scripts.ops.environments import is_protected, is_reserved, known_environments
 from scripts.ops.flows import apply_bootstrap, open_session, synthesize
@@ -110,6 +110,13 @@ def run_cdktf(args: list[str]) -> int:
                        BAD_ARGUMENT)  # fmt: skip
     if not local and command in LOCKING:
         refuse_state_moves()
+    # LOCAL_AWS_ENDPOINT in the environment (./scripts/local-aws.sh) points the app's stacks at loopback:
+    # only a real AWS needs the account, and S3's word on who owns the bucket (asked before the CLI's init).
+    if not local and command in LOCKING and not os.environ.get("LOCAL_AWS_ENDPOINT"):
+        environments = [stack for stack in _targets(_stack_patterns(args)) if not is_reserved(stack)]
+        require_account_ids(environments)
+        for name in environments:
+            check_owner(name)
     # The CLI locks providers for other platforms from the registry after init; with the provider taken
     # from a local mirror (no registry) that step cannot work, and the mirror's copy is what gets used.
     if os.environ.get("TF_USES_MIRROR") == "1" and command in LOCKING:

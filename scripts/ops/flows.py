@@ -152,8 +152,11 @@ def apply_bootstrap(session: Session, auto: bool) -> None:
 
 
 def make_plan(session: Session, name: str, plan_args: list[str]) -> tuple[Path, Path]:
-    """init with the S3 backend, plan to plan.tfplan, plan.json beside it."""
+    """init with the S3 backend (on AWS once S3 says the account owns its bucket), plan to plan.tfplan,
+    plan.json beside it."""
     directory = stack_dir(session, name)
+    if not session.local:
+        backends.check_owner(name)
     terraform_or_fail(
         session, directory, ["init", "-input=false", "-reconfigure", "-no-color"], "init.log",
         f"terraform init of {name} failed (has the backend been bootstrapped? ./scripts/bootstrap.sh)",
@@ -192,10 +195,12 @@ def write_summary(directory: Path, name: str, plan_document: dict[str, Any]) -> 
     return path
 
 
-def refuse_state_moves(local: bool) -> None:
-    """Real AWS only (local state is disposable): see scripts/ops/backends.py."""
+def refuse_state_moves(local: bool, name: str | None = None) -> None:
+    """Real AWS only (local state is disposable): no silent state moves, and the environment (``None``:
+    bootstrap, every one) named with its account; see scripts/ops/backends.py."""
     if not local:
-        backends.refuse_state_moves()
+        backends.refuse_state_moves(environments=name is not None)
+        backends.require_account_ids(None if name is None else [name])
 
 
 def bootstrap(local: bool, yes: bool) -> None:
@@ -227,7 +232,7 @@ def image_tag_variable(image_tag: str | None) -> list[str]:
 
 def plan(name: str, local: bool, image_tag: str | None, allowed: tuple[str, ...]) -> None:
     plan_args = image_tag_variable(image_tag)  # before anything starts
-    refuse_state_moves(local)
+    refuse_state_moves(local, name)
     with ExitStack() as stack:
         session = open_session(local, stack)
         directory = plan_and_check(session, name, plan_args, allowed)
@@ -236,7 +241,7 @@ def plan(name: str, local: bool, image_tag: str | None, allowed: tuple[str, ...]
 
 def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tuple[str, ...]) -> None:
     plan_args = image_tag_variable(image_tag)  # before anything starts
-    refuse_state_moves(local)
+    refuse_state_moves(local, name)
     protected = checked(f"is {name} protected?", is_protected, name)
     if not local:
         unreachable = checked(f"do {name}'s alerts reach someone?", undeliverable_alerts, name)
@@ -281,7 +286,7 @@ def refuse_protected_destroy(session: Session, name: str) -> None:
 
 
 def destroy(name: str, yes: bool, local: bool) -> None:
-    refuse_state_moves(local)
+    refuse_state_moves(local, name)
     protected = checked(f"is {name} protected?", is_protected, name)
     with ExitStack() as stack:
         if protected:  # refused before any emulator or terraform starts

@@ -43,6 +43,10 @@ def summary(plan: dict[str, Any]) -> tuple[Counter[str], dict[str, Counter[str]]
 def print_summary(stack: str, plan: dict[str, Any]) -> None:
     totals, by_type = summary(plan)
     print(f"plan for {stack}: " + ", ".join(f"{totals[c]} to {c}" for c in COLUMNS))
+    forgotten = [change["address"] for change in plan.get("resource_changes", [])
+                 if "forget" in change["change"]["actions"]]  # fmt: skip
+    if forgotten:  # removed blocks: Terraform stops managing them, AWS keeps them
+        print(f"  no longer managed, left in AWS: {', '.join(forgotten)}")
     changed = {kind: counts for kind, counts in sorted(by_type.items()) if any(counts[c] for c in COLUMNS)}
     if changed:
         print(f"  {'resource type':<50}" + "".join(f"{c:>9}" for c in COLUMNS))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from scripts.ops.emulator import backup, budgets, cache_subnets, ec2, elasticache, rds
+from scripts.ops.emulator import backup, budgets, cache_subnets, ec2, elasticache, rds, s3
 
 _lock = threading.Lock()
 _installed: list[bool] = []
@@ -20,4 +20,5 @@ def install() -> None:
         backup.install()
         rds.install()
         ec2.install()
+        s3.install()
         _installed.append(True)
