@@ -24,7 +24,8 @@ from modules.settings.cache import ValkeySettings
 from modules.settings.database import AuroraSettings
 from modules.settings.environment import EnvironmentSettings
 from modules.settings.naming import NAME, RESERVED_PREFIX
-from modules.settings.regions import region_problem
+from modules.settings.network import NetworkSettings
+from modules.settings.regions import region_problem, usable_zones
 from modules.settings.schema import build, describe, type_problem
 
 DEFAULTS_FILE = "_defaults.toml"
@@ -36,6 +37,7 @@ SECTIONS: dict[str, type] = {
     "budget": BudgetSettings,
     "alerts": AlertSettings,
     "alarms": AlarmSettings,
+    "network": NetworkSettings,
 }
 # Keys that moved, old -> new: still read for one release, with a warning that names the new key.
 RENAMED: dict[tuple[str, str], tuple[str, str]] = {
@@ -60,6 +62,7 @@ class EnvironmentConfig:
     budget: BudgetSettings
     alerts: AlertSettings
     alarms: AlarmSettings
+    network: NetworkSettings = NetworkSettings()
     warnings: tuple[str, ...] = ()
 
     @property
@@ -273,6 +276,16 @@ def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[lis
     if wrong_region:
         label = _label(sources, ("environment", "region"), path)
         problems.append(f"{label}: environment.region = {describe(region)}: expected {wrong_region}")
+    network = built["network"]
+    zones = usable_zones(region)
+    if network.dedicated and not wrong_region and network.zone_count > zones:
+        label = _label(sources, ("network", "azs"), path)
+        problems.append(
+            f"{label}: network.azs = {network.zone_count}: expected at most {zones}: {region} has {zones} "
+            "Availability Zone(s) a new account and App Runner's VPC connector can use"
+        )
+    for warning in network.warnings():
+        warnings.append(f"{_label(sources, ('network',), path)}: {warning}")
     reserved = undeliverable(built["alerts"].emails)
     if reserved:
         label = _label(sources, ("alerts", "emails"), path)

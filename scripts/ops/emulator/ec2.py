@@ -1,4 +1,10 @@
-"""EC2 additions: a security group rule's description, whatever the rule refers to.
+"""EC2 additions: a security group rule's description, whatever the rule refers to; an instance's
+maintenance options.
+
+moto 5.2.5 reports no MaintenanceOptions for an instance (DescribeInstances), so the provider reads an
+instance with ``maintenance_options { auto_recovery = "default" }`` back without it and plans the same
+update at every plan (a perpetual diff that is moto's, not AWS's). Reported here as AWS's default for
+the instance types that support simplified automatic recovery (every type this project runs): "default".
 
 moto 5.2.5 keeps the Description of IpPermissions[].UserIdGroupPairs[] (and PrefixListIds[]) but reports a
 rule's Description (DescribeSecurityGroupRules, the rules AuthorizeSecurityGroupIngress/Egress return) from
@@ -10,6 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from moto.ec2.models.instances import Instance
 from moto.ec2.models.security_groups import SecurityGroupRule
 
 from scripts.ops.emulator.patching import replace
@@ -56,7 +63,12 @@ def _positional(args: tuple[Any, ...], index: int) -> Any:
     return args[index] if len(args) > index else None
 
 
+def maintenance_options(self: Instance) -> dict[str, str]:
+    return {"AutoRecovery": "default"}
+
+
 def install() -> None:
+    replace(Instance, "maintenance_options", property(maintenance_options))
     replace(SecurityGroupRule, "description", property(description))
     replace(SecurityGroupRule, "__eq__", same_rule)
     replace(SecurityGroupRule, "__init__", keep_prefix_list(SecurityGroupRule.__init__))
