@@ -142,6 +142,8 @@ def test_default_vpc_creates_no_network(fixture_json: Callable[[str], dict]) -> 
     kinds = set(document["resource"])
     assert not kinds & {"aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_instance", "aws_eip", "aws_flow_log"}
     assert document["data"]["aws_vpc"]["network_vpc"]["default"] is True
+    filters = {f["name"]: f["values"] for f in document["data"]["aws_subnets"]["network_subnets"]["filter"]}
+    assert filters == {"vpc-id": ["${data.aws_vpc.network_vpc.id}"], "default-for-az": ["true"]}
     subnets = "${data.aws_subnets.network_subnets.ids}"
     assert resources(document, "aws_db_subnet_group")["db_subnets"]["subnet_ids"] == subnets
     egress = resources(document, "aws_vpc_security_group_egress_rule")["network_app_to_https"]
@@ -271,6 +273,16 @@ def test_no_nat_leaves_the_vpc_only_through_endpoints(fixture_json: Callable[[st
         assert endpoint["subnet_ids"] == ["${aws_subnet.network_private_0.id}", "${aws_subnet.network_private_1.id}"]
     rule = resources(document, "aws_vpc_security_group_ingress_rule")["network_endpoints_from_app"]
     assert (rule["from_port"], rule["referenced_security_group_id"]) == (443, "${aws_security_group.network_app.id}")
+
+
+def test_default_vpc_keeps_every_address_the_stage_had(fixture_json: Callable[[str], dict]) -> None:
+    """An environment that stays in the default VPC plans no change to its network: every address the
+    shipped stage had before [network] existed (data sources included) is still there."""
+    document = fixture_json("default-vpc")
+    now = {f"{kind}.{name}" for kind, blocks in document["resource"].items() for name in blocks}
+    now |= {f"data.{kind}.{name}" for kind, blocks in document["data"].items() for name in blocks}
+    recorded = json.loads((ROOT / "tests" / "fixtures" / "addresses.json").read_text(encoding="utf-8"))
+    assert set(recorded["stage"]) - now == set()
 
 
 # --- cost -------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 from modules.framework import Construct, TerraformResource, TerraformResourceLifecycle, aws
 from modules.network.firewall import HTTPS_PORT, security_group
 from modules.security.iam import service_role
+from modules.settings.cost import NAT_INSTANCE_ROOT_GB
 from modules.settings.naming import GENERAL, IAM_ROLE, resource_name
 from modules.stack import suppress
 
@@ -176,7 +177,10 @@ class NatInstance(Construct):
             metadata_options=ec2.InstanceMetadataOptions(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
             ),
-            root_block_device=ec2.InstanceRootBlockDevice(volume_type="gp3", encrypted=True, kms_key_id=kms_key_arn),
+            # The AMI's own root snapshot size, stated: the cost estimate counts it.
+            root_block_device=ec2.InstanceRootBlockDevice(
+                volume_type="gp3", volume_size=NAT_INSTANCE_ROOT_GB, encrypted=True, kms_key_id=kms_key_arn
+            ),
             maintenance_options=ec2.InstanceMaintenanceOptions(auto_recovery="default"),
             credit_specification=ec2.InstanceCreditSpecification(cpu_credits="standard"),
             ebs_optimized=True,
