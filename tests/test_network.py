@@ -118,6 +118,15 @@ def test_no_nat_and_no_endpoints_warns(stage_file: Path) -> None:
     assert warning.startswith('environments/stage.toml: network.nat = "none" and no endpoints: the app reaches nothing')
 
 
+def test_the_default_vpc_says_the_app_has_no_internet_egress(stage_file: Path) -> None:
+    for key in ("cidr", "azs", "nat"):
+        set_key(stage_file, "network", key, None)
+    set_key(stage_file, "network", "mode", '"default-vpc"')
+    (config,) = load_environments(stage_file.parent)
+    (warning,) = [line for line in config.warnings if "network" in line]
+    assert warning.startswith('environments/stage.toml: network.mode = "default-vpc": the app has no internet egress')
+
+
 def test_subnets_are_cut_so_that_a_third_zone_renumbers_nothing() -> None:
     two = NetworkSettings(mode="dedicated", cidr="10.20.0.0/16", azs=2)
     three = NetworkSettings(mode="dedicated", cidr="10.20.0.0/16", azs=3)

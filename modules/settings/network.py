@@ -161,7 +161,13 @@ class NetworkSettings:
         return tuple(str(subnets[first + slot]) for slot in range(self.zone_count))
 
     def warnings(self) -> list[str]:
-        if self.dedicated and self.nat_kind == "none" and not self.endpoints:
+        if not self.dedicated:
+            return [
+                'network.mode = "default-vpc": the app has no internet egress (no upstream servers, no AWS APIs '
+                "outside the VPC): the default subnets have no NAT and the VPC connector no public address; "
+                'mode = "dedicated" gives it a NAT'
+            ]
+        if self.nat_kind == "none" and not self.endpoints:
             return [
                 'network.nat = "none" and no endpoints: the app reaches nothing outside the VPC but S3 and DynamoDB '
                 "(no upstream servers, no AWS APIs); list the services it calls in network.endpoints, or set a nat"
