@@ -369,3 +369,14 @@ def test_the_guard_refuses_moving_a_protected_data_store() -> None:
         ("aws_security_group.network_valkey", "move"),
     ]
     assert guard.refused(plan, protected=False, allowed=[]) == []
+
+
+def test_the_nat_instances_public_address_is_accepted_in_the_plan_scan_only(outdir: Path) -> None:
+    """checkov finds CKV_AWS_88 only in a plan (the address is AWS's to assign): the suppression is
+    marked so, and the JSON gate does not call it stale."""
+    from scripts.ops.gate import declared_suppressions, plan_only_suppressions
+
+    stage = outdir / "stacks" / "stage"
+    assert ("aws_instance.network_nat_instance", "CKV_AWS_88") in declared_suppressions(stage)
+    assert plan_only_suppressions(stage) == {("aws_instance.network_nat_instance", "CKV_AWS_88")}
+    assert plan_only_suppressions(outdir / "stacks" / "prod") == set()
