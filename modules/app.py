@@ -37,7 +37,9 @@ def write_checkov_files(stacks: Sequence[Stack], outdir: Path, published_name: s
     for stack in stacks:
         stack_dir = outdir / STACKS_DIR / stack.node.id
         suppressions = [
-            {"resource": item.address, "check_id": item.check_id, "reason": item.reason} for item in stack.suppressions
+            {"resource": item.address, "check_id": item.check_id, "reason": item.reason}
+            | ({"plan_only": True} if item.plan_only else {})
+            for item in stack.suppressions
         ]
         _write_json(stack_dir / SUPPRESSIONS_FILE, suppressions)
         accepted = stack.lint_suppressions

@@ -10,6 +10,8 @@ from modules.data.aurora import AuroraServerless
 from modules.data.backup import BackupSettings, DatabaseBackup
 from modules.data.valkey import ValkeyCache
 from modules.framework import Construct, S3Backend, TerraformVariable, TerraformVariableValidationConfig, aws
+from modules.network import Network
+from modules.network.dedicated_vpc import DedicatedVpc
 from modules.network.default_vpc import DefaultVpc
 from modules.observability.alarms import AlarmTargets, ServiceAlarms
 from modules.observability.budget import CostBudget
@@ -90,14 +92,38 @@ class EnvironmentStack(Stack):
                 ),
             ],
         )
-        self.network = DefaultVpc(self, "network")
-        self.app_firewall = AppFirewall(self, "app", name_prefix=prefix, vpc_id=self.network.vpc_id)
+        self.network = self._network()
+        self.app_firewall = AppFirewall(
+            self, "app", name_prefix=prefix, vpc_id=self.network.vpc_id, egress=self.network.https_egress
+        )
+        if self.network.endpoints:
+            self.network.endpoints.allow_from(
+                self.app_firewall.connections,
+                ingress="HTTPS from the App Runner VPC connector",
+                egress="HTTPS to the interface endpoints",
+            )
         self.secrets = AppSecrets(
             self,
             "secrets",
             name_prefix=prefix,
             kms_key_arn=self.key.arn,
             secret_key_version=self.config.app.secret_key_version,
+        )
+
+    def _network(self) -> Network:
+        """The default VPC, or the environment's own (``[network].mode``): the same attributes either way."""
+        env, settings = self.config.environment, self.config.network
+        if not settings.dedicated:
+            return DefaultVpc(self, "network")
+        return DedicatedVpc(
+            self,
+            "network",
+            settings=settings,
+            name_prefix=env.prefix,
+            region=env.region,
+            kms_key_arn=self.key.arn,
+            log_retention_days=env.log_retention_days,
+            partition=self.partition,
         )
 
     def _data_tier(self) -> None:
@@ -115,18 +141,21 @@ class EnvironmentStack(Stack):
                 )
             ],
         ).string_value
+        subnets = "the isolated subnets" if config.network.dedicated else "the default subnets"
         self.database = AuroraServerless(
             self,
             "db",
             settings=config.database,
             name_prefix=env.prefix,
             vpc_id=self.network.vpc_id,
-            subnet_ids=self.network.subnet_ids,
+            subnet_ids=self.network.data_subnet_ids,
             kms_key_arn=self.key.arn,
             region=env.region,
             partition=self.partition,
             log_retention_days=env.log_retention_days,
             final_snapshot_suffix=suffix,
+            zone_names=self.network.data_zone_names,
+            subnets_description=subnets,
         )
         self.backup = DatabaseBackup(
             self,
@@ -142,10 +171,11 @@ class EnvironmentStack(Stack):
             settings=config.cache,
             name_prefix=env.prefix,
             vpc_id=self.network.vpc_id,
-            subnet_ids=self.network.subnet_ids,
+            subnet_ids=self.network.data_subnet_ids,
             kms_key_arn=self.key.arn,
             log_retention_days=env.log_retention_days,
             final_snapshot_suffix=suffix,
+            subnets_description=subnets,
         )
         app = self.app_firewall.connections
         self.database.connections.allow_from(
@@ -254,7 +284,7 @@ class EnvironmentStack(Stack):
             secret_arns=(master, self.secrets.secret_key_arn),
             kms_key_arn=self.key.arn,
             cache_connect_arns=(self.cache.arn, self.cache.user_arn),
-            subnet_ids=self.network.subnet_ids,
+            subnet_ids=self.network.app_subnet_ids,
             security_group_id=self.app_firewall.connections.security_group_id,
             region=config.environment.region,
             start_after=tuple(self.database.instances),

@@ -25,6 +25,7 @@ SERVICES = (
     "s3",
     "secretsmanager",
     "sns",
+    "ssm",
     "sts",
     "wafv2",
     "xray",

@@ -30,6 +30,9 @@ class Suppression:
     address: str  # Terraform's address: aws_rds_cluster.db, data.aws_availability_zones.db_zones
     check_id: str
     reason: str
+    # Found only in a plan's scan (a value AWS computes, such as an instance's public address): the JSON
+    # gate does not call it stale.
+    plan_only: bool = False
 
     @property
     def checkov_addresses(self) -> tuple[str, ...]:
@@ -54,7 +57,7 @@ class Stack(TerraformStack):
         # Addresses an earlier version of the stack created and this one no longer manages: Terraform forgets
         # them (removed blocks in versions.tf), never destroys them.
         self.forgotten: list[str] = []
-        self._suppressions: list[tuple[TerraformElement, str, str]] = []
+        self._suppressions: list[tuple[TerraformElement, str, str, bool]] = []
 
     def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
         node = tf_element if isinstance(tf_element, Node) else tf_element.node
@@ -82,19 +85,20 @@ class Stack(TerraformStack):
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=value, description=description)
 
-    def suppress(self, resource: TerraformElement, check_id: str, reason: str) -> None:
+    def suppress(self, resource: TerraformElement, check_id: str, reason: str, *, plan_only: bool = False) -> None:
         """Accepts checkov's ``check_id`` (or, as ``PARLIAMENT.<ISSUE>``, an IAM linter finding) on
-        ``resource`` alone; the reason is shown in every report."""
+        ``resource`` alone; the reason is shown in every report. ``plan_only``: checkov finds it only in
+        a plan, where AWS's computed values are known."""
         if len(reason.split()) < 5:
             raise ValueError(f"suppressing {check_id} needs a reason a reviewer can check, not {reason!r}")
-        self._suppressions.append((resource, check_id, reason))
+        self._suppressions.append((resource, check_id, reason, plan_only))
         tool = "parliament_skip" if check_id.startswith(LINT_PREFIX) else "checkov_skip"
         resource.add_override(f"//.{tool}.{check_id.removeprefix(LINT_PREFIX)}", reason)
 
     def _declared(self) -> list[Suppression]:
         return sorted(
-            Suppression(_address(resource, self.get_logical_id(resource)), check_id, reason)
-            for resource, check_id, reason in self._suppressions
+            Suppression(_address(resource, self.get_logical_id(resource)), check_id, reason, plan_only)
+            for resource, check_id, reason, plan_only in self._suppressions
         )
 
     @property
@@ -123,9 +127,9 @@ def pin(element: TerraformElement, logical_id: str) -> None:
     element.override_logical_id(logical_id)
 
 
-def suppress(resource: TerraformElement, check_id: str, reason: str) -> None:
+def suppress(resource: TerraformElement, check_id: str, reason: str, *, plan_only: bool = False) -> None:
     """Module-level form for constructs: finds the resource's stack."""
     stack = TerraformStack.of(resource)
     if not isinstance(stack, Stack):
         raise TypeError(f"{resource.node.path} is not in a modules.stack.Stack")
-    stack.suppress(resource, check_id, reason)
+    stack.suppress(resource, check_id, reason, plan_only=plan_only)

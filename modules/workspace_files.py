@@ -180,6 +180,8 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
         "budget": config.budget.monthly_usd if config else None,
         "outputs": sorted((name, spec.get("description", "")) for name, spec in document.get("output", {}).items()),
         "suppressions": stack.suppressions,
+        "network": config.network if config else None,
+        "prefix": config.environment.prefix if config else None,
     }
     context.update(_architecture(document))
     files = {"README.md": "README.md.j2"}

@@ -34,7 +34,8 @@ def test_shipped_environments_load_with_the_spec_table_values() -> None:
     assert (stage.cache.node_type, prod.cache.node_type) == ("cache.t4g.micro", "cache.t4g.small")
     assert (stage.app.log_level, prod.app.log_level) == ("DEBUG", "WARNING")
     # Above the guide's 10 and 25 USD: those are below the idle cost (environments/*.toml say why).
-    assert (stage.budget.monthly_usd, prod.budget.monthly_usd) == (75, 175)
+    assert (stage.budget.monthly_usd, prod.budget.monthly_usd) == (85, 250)
+    assert (stage.network.nat_kind, prod.network.nat_kind, prod.network.nat_gateways) == ("instance", "gateway", 2)
 
 
 def test_defaults_are_merged_under_each_environment() -> None:

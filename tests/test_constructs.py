@@ -65,7 +65,7 @@ def test_default_vpc_creates_nothing_and_offers_the_default_subnets() -> None:
 
 def test_allow_from_opens_the_listeners_port_on_both_sides_and_nothing_else(stage: Any) -> None:
     def build(stack: Stack) -> None:
-        app = AppFirewall(stack, "app", name_prefix="p-stage", vpc_id=VPC)
+        app = AppFirewall(stack, "app", name_prefix="p-stage", vpc_id=VPC, egress="HTTPS out")
         database = AuroraServerless(
             stack,
             "db",

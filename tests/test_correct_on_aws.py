@@ -91,7 +91,7 @@ def test_the_vpc_connector_uses_only_subnets_in_zones_app_runner_supports(stack_
         item["name"]: item["values"] for item in document["data"]["aws_subnets"]["service_connector_subnets"]["filter"]
     }
     assert subnets == {
-        "subnet-id": "${data.aws_subnets.network_subnets.ids}",
+        "subnet-id": ["${aws_subnet.network_private_0.id}", "${aws_subnet.network_private_1.id}"],
         "availability-zone-id": "${data.aws_availability_zones.service_connector_zones.zone_ids}",
     }
     assert (

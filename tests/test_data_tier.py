@@ -52,10 +52,9 @@ def test_prod_has_a_reader_in_another_zone_and_stage_a_single_instance(stack_jso
     prod = resources(stack_json("prod"), "aws_rds_cluster_instance")
     assert sorted(stage) == ["db_instance_1"] and sorted(prod) == ["db_instance_1", "db_instance_2"]
     zones = [instance["availability_zone"] for instance in prod.values()]
-    assert zones == [
-        "${element(data.aws_availability_zones.db_zones.names, 0)}",
-        "${element(data.aws_availability_zones.db_zones.names, 1)}",
-    ]
+    # The zones of the network's isolated subnets, in order: the reader never shares the writer's zone.
+    isolated = "[aws_subnet.network_isolated_0.availability_zone, aws_subnet.network_isolated_1.availability_zone]"
+    assert zones == [f"${{element({isolated}, 0)}}", f"${{element({isolated}, 1)}}"]
     for instance in prod.values():
         assert instance["instance_class"] == "db.serverless" and instance["publicly_accessible"] is False
         assert (
@@ -92,7 +91,7 @@ def test_valkey_follows_the_table_and_is_encrypted_with_iam_auth(stack_json) -> 
 def test_every_log_group_is_encrypted_and_kept_a_year(stack_json) -> None:
     for name in ("stage", "prod"):
         groups = resources(stack_json(name), "aws_cloudwatch_log_group")
-        assert len(groups) == 3
+        assert len(groups) == 4  # Aurora, Valkey's two, the VPC's flow logs
         for group in groups.values():
             assert group["kms_key_id"] == "${aws_kms_key.key.arn}" and group["retention_in_days"] == 365
 

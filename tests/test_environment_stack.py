@@ -28,11 +28,11 @@ def test_provider_has_region_and_default_tags_and_no_account_pin_unless_configur
     assert "allowed_account_ids" not in provider
 
 
-def test_default_vpc_and_its_subnets_are_looked_up(stack_json) -> None:
-    data = stack_json("stage")["data"]
-    assert data["aws_vpc"]["network_vpc"]["default"] is True
-    filters = {f["name"]: f["values"] for f in data["aws_subnets"]["network_subnets"]["filter"]}
-    assert filters == {"vpc-id": ["${data.aws_vpc.network_vpc.id}"], "default-for-az": ["true"]}
+def test_shipped_environments_have_a_vpc_of_their_own(stack_json) -> None:
+    for name in ("stage", "prod"):
+        document = stack_json(name)
+        assert document["resource"]["aws_vpc"]["network"]["cidr_block"].endswith(".0.0/16")
+        assert "aws_vpc" not in document["data"]  # the default VPC mode: tests/test_network.py
 
 
 def test_account_id_pins_the_provider_and_names_the_backend(environments: Path, tmp_path: Path) -> None:

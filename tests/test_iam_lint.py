@@ -37,6 +37,7 @@ def test_identity_policies_need_no_suppression(outdir: Path) -> None:
             for name in (
                 "backup_role_trust",
                 "db_monitoring_role_trust",
+                "network_flow_log_role_trust",
                 "service_access_role_trust",
                 "service_instance_role_trust",
             )

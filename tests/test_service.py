@@ -12,8 +12,8 @@ from tests.conftest import ENVIRONMENTS, ROOT, only, resources
 
 TABLE = {
     # stack: (cpu, memory, min, max, concurrency, LOG_LEVEL, APP_ENV, DB pool, DB overflow, Redis pool, budget)
-    "stage": ("256", "512", 1, 2, 50, "DEBUG", "staging", "5", "2", "5", "75.00"),
-    "prod": ("512", "1024", 1, 5, 100, "WARNING", "production", "20", "10", "10", "175.00"),
+    "stage": ("256", "512", 1, 2, 50, "DEBUG", "staging", "5", "2", "5", "85.00"),
+    "prod": ("512", "1024", 1, 5, 100, "WARNING", "production", "20", "10", "10", "250.00"),
 }
 
 

@@ -42,7 +42,7 @@ def test_workspace_readme_lists_resources_outputs_suppressions_and_how_to_run(ou
     assert "terraform plan -out plan.tfplan -var image_tag=v0.1.0" in readme
     assert "| `database.min_acu` | `0` |" in readme
     assert "A `terraform apply` run by hand here skips the checkov scan of the plan" in readme
-    assert "the app has **no internet egress**" in readme  # the default VPC, said plainly
+    assert "through one t4g.nano NAT instance" in readme  # stage's network, said plainly
 
 
 def test_idle_cost_follows_the_settings_and_counts_what_the_stack_holds(outdir: Path, stack_json) -> None:

@@ -49,7 +49,7 @@ class AppFirewall(Construct):
     """The app's security group: it listens on nothing the VPC reaches; the data tier lets it in
     (``connections.allow_from``) and it may call out over HTTPS."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str, vpc_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str, vpc_id: str, egress: str) -> None:
         super().__init__(scope, construct_id)
         self.connections: Connections = security_group(
             self,
@@ -59,6 +59,6 @@ class AppFirewall(Construct):
             vpc_id=vpc_id,
             port=None,
         )
-        # In the default VPC this reaches nothing outside the VPC: its subnets are public, have no NAT, and
-        # the connector gets no public address. A network with egress (issue 10) makes it reach the internet.
-        self.connections.allow_https_out("HTTPS out; in the default VPC only to addresses inside the VPC (no NAT)")
+        # ``egress`` says where HTTPS can go, which is the network's to know: the internet through a NAT,
+        # or (default VPC, nat = "none") nothing outside the VPC but its endpoints.
+        self.connections.allow_https_out(egress)

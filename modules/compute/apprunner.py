@@ -13,15 +13,7 @@ from modules.settings.naming import (
     IAM_ROLE,
     resource_name,
 )
-
-# Availability Zone IDs (not names: names are shuffled per account) where App Runner VPC connectors
-# cannot place their network interfaces, per region. Source: AWS App Runner Developer Guide, "Enabling
-# VPC access for outgoing traffic" (https://docs.aws.amazon.com/apprunner/latest/dg/network-vpc.html),
-# and CreateVpcConnector refusing a subnet in use1-az3. A region not listed uses all of its zones; add
-# a row when AWS (or a failed deploy) names another zone.
-VPC_CONNECTOR_UNSUPPORTED_ZONE_IDS: dict[str, tuple[str, ...]] = {
-    "us-east-1": ("use1-az3",),
-}
+from modules.settings.regions import VPC_CONNECTOR_UNSUPPORTED_ZONE_IDS
 
 
 class AppRunnerService(Construct):

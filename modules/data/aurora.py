@@ -40,9 +40,12 @@ class AuroraServerless(Construct):
         partition: str,
         log_retention_days: int,
         final_snapshot_suffix: str = "",
+        zone_names: list[str] | None = None,
+        subnets_description: str = "the default subnets",
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        self.zone_names = zone_names  # the subnets' zones, when the network chose them; unset: the region's
         self.final_snapshot_suffix = final_snapshot_suffix
         self.identifier: str = resource_name(name_prefix, "aurora-cluster", RDS_IDENTIFIER)
         self.connections: Connections = security_group(
@@ -58,7 +61,7 @@ class AuroraServerless(Construct):
             "subnets",
             name=resource_name(name_prefix, "aurora", GENERAL),
             subnet_ids=subnet_ids,
-            description=f"{name_prefix}: Aurora across the default subnets",
+            description=f"{name_prefix}: Aurora across {subnets_description}",
         )
         parameter_group = self._parameter_group(name_prefix)
         # RDS would create this group on first export, unencrypted and kept forever.
@@ -174,18 +177,7 @@ class AuroraServerless(Construct):
         monitoring_role: aws.iam_role.IamRole,
         kms_key_arn: str,
     ) -> list[aws.rds_cluster_instance.RdsClusterInstance]:
-        # A closed list of zone names: the set cannot grow silently when AWS opens a zone, and
-        # Local / Wavelength zones are never picked. Names a region lacks simply match nothing.
-        zone_filter = aws.data_aws_availability_zones.DataAwsAvailabilityZonesFilter
-        zones = aws.data_aws_availability_zones.DataAwsAvailabilityZones(
-            self,
-            "zones",
-            state="available",
-            filter=[
-                zone_filter(name="zone-name", values=[f"{region}{letter}" for letter in "abcdef"]),
-                zone_filter(name="zone-type", values=["availability-zone"]),
-            ],
-        )
+        zone_names = self.zone_names or self._region_zones(region)
         settings = self.settings
         return [
             aws.rds_cluster_instance.RdsClusterInstance(
@@ -198,7 +190,7 @@ class AuroraServerless(Construct):
                 engine_version=self.cluster.engine_version,
                 db_subnet_group_name=subnet_group.name,
                 # Instance n in the n-th zone: a reader never shares the writer's AZ.
-                availability_zone=Fn.element(zones.names, index),
+                availability_zone=Fn.element(zone_names, index),
                 promotion_tier=min(index, 15),
                 publicly_accessible=False,
                 auto_minor_version_upgrade=True,
@@ -213,3 +205,20 @@ class AuroraServerless(Construct):
             )
             for index in range(settings.instances)
         ]
+
+    def _region_zones(self, region: str) -> list[str]:
+        """The region's zones, for a network that does not say which zones its subnets are in.
+        A closed list of zone names: the set cannot grow silently when AWS opens a zone, and
+        Local / Wavelength zones are never picked. Names a region lacks simply match nothing."""
+        zone_filter = aws.data_aws_availability_zones.DataAwsAvailabilityZonesFilter
+        zones = aws.data_aws_availability_zones.DataAwsAvailabilityZones(
+            self,
+            "zones",
+            state="available",
+            filter=[
+                zone_filter(name="zone-name", values=[f"{region}{letter}" for letter in "abcdef"]),
+                zone_filter(name="zone-type", values=["availability-zone"]),
+            ],
+        )
+        names: list[str] = zones.names
+        return names

@@ -38,6 +38,7 @@ class ValkeyCache(Construct):
         kms_key_arn: str,
         log_retention_days: int,
         final_snapshot_suffix: str = "",
+        subnets_description: str = "the default subnets",
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
@@ -56,7 +57,7 @@ class ValkeyCache(Construct):
             "subnets",
             name=group_id,
             subnet_ids=subnet_ids,
-            description=f"{name_prefix}: Valkey across the default subnets",
+            description=f"{name_prefix}: Valkey across {subnets_description}",
         )
         parameter_group = self._parameter_group(name_prefix)
         log_groups = {

@@ -4,6 +4,7 @@ for anything without a public address (App Runner's VPC connector has none)."""
 from __future__ import annotations
 
 from modules.framework import Construct, aws
+from modules.network.firewall import Connections
 
 
 class DefaultVpc(Construct):
@@ -20,3 +21,9 @@ class DefaultVpc(Construct):
         )
         self.vpc_id: str = self.vpc.id
         self.subnet_ids: list[str] = self.subnets.ids
+        # The same default subnets serve the app and the data tier; the data tier picks its own zones.
+        self.app_subnet_ids: list[str] = self.subnet_ids
+        self.data_subnet_ids: list[str] = self.subnet_ids
+        self.data_zone_names: list[str] | None = None
+        self.endpoints: Connections | None = None  # no interface endpoints in a VPC the account shares
+        self.https_egress = "HTTPS out; in the default VPC only to addresses inside the VPC (no NAT)"

@@ -64,6 +64,20 @@ class Connections:
             )
             pin(rule, f"network_{rule_id}")
 
+    def allow_cidrs_in(self, cidrs: list[str], *, port: int, description: str) -> None:
+        """Address ranges (a tier's subnets) may reach this group on ``port``: one ingress rule each."""
+        for index, cidr in enumerate(cidrs):
+            aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(
+                self.scope,
+                f"{self.label}_from_cidr_{index}",
+                security_group_id=self.group.id,
+                cidr_ipv4=cidr,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+            )
+
     def allow_https_out(self, description: str) -> None:
         rule = aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(
             self.scope,

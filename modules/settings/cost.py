@@ -29,6 +29,13 @@ VALKEY_NODE_HOUR = {  # ElastiCache for Valkey, 20 % below Redis OSS
     "cache.t3.small": 0.0272,
     "cache.t3.medium": 0.0544,
 }
+# Network (dedicated VPC). Every public IPv4 address costs 0.005 USD/hour since 2024-02, attached or not.
+NAT_GATEWAY_HOUR = 0.045  # plus 0.045 USD per GB processed
+PUBLIC_IPV4_HOUR = 0.005
+INTERFACE_ENDPOINT_HOUR = 0.01  # per endpoint per AZ, plus 0.01 USD per GB processed
+EC2_HOUR = {"t4g.nano": 0.0042, "t4g.micro": 0.0084}
+GP3_GB_MONTH = 0.08
+NAT_INSTANCE_ROOT_GB = 8  # the Amazon Linux 2023 AMI's root volume
 KMS_KEY_MONTH = 1.00
 SECRET_MONTH = 0.40
 ALARM_MONTH = 0.10
@@ -55,6 +62,10 @@ class Counted:
     alarms: int
     secrets: int  # Secrets Manager secrets, the RDS-managed master secret included
     keys: int = 1
+    nat_gateways: int = 0
+    public_ipv4: int = 0  # Elastic IPs (NAT gateways, the NAT instance)
+    instances: tuple[str, ...] = ()  # EC2 instance types (the NAT instance)
+    endpoint_azs: int = 0  # interface endpoints x the AZs each is in
 
 
 def count(document: Mapping[str, Any]) -> Counted:
@@ -65,10 +76,19 @@ def count(document: Mapping[str, Any]) -> Counted:
         for cluster in resources.get("aws_rds_cluster", {}).values()
         if cluster.get("manage_master_user_password")
     ]
+    interface_endpoints = [
+        endpoint
+        for endpoint in resources.get("aws_vpc_endpoint", {}).values()
+        if endpoint.get("vpc_endpoint_type") == "Interface"
+    ]
     return Counted(
         alarms=len(resources.get("aws_cloudwatch_metric_alarm", {})),
         secrets=len(resources.get("aws_secretsmanager_secret", {})) + len(managed_secrets),
         keys=len(resources.get("aws_kms_key", {})),
+        nat_gateways=len(resources.get("aws_nat_gateway", {})),
+        public_ipv4=len(resources.get("aws_eip", {})),
+        instances=tuple(sorted(item["instance_type"] for item in resources.get("aws_instance", {}).values())),
+        endpoint_azs=sum(len(endpoint.get("subnet_ids", [])) for endpoint in interface_endpoints),
     )
 
 
@@ -87,9 +107,51 @@ def idle_cost(config: EnvironmentConfig, counted: Counted) -> list[CostLine]:
         CostLine("Secrets Manager", f"{counted.secrets} secrets x ${SECRET_MONTH:.2f}", counted.secrets * SECRET_MONTH),
         CostLine("CloudWatch alarms", f"{counted.alarms} alarms x ${ALARM_MONTH:.2f}", counted.alarms * ALARM_MONTH),
     ]
+    lines += _network(counted)
     lines += [CostLine(item, basis, 0.0) for item, basis in PER_GB_MONTH]
     if config.environment.region != PRICE_REGION:
         lines.append(CostLine("Region", f"prices above are {PRICE_REGION}'s; {config.environment.region} differs", 0.0))
+    return lines
+
+
+def _network(counted: Counted) -> list[CostLine]:
+    """NAT gateways, the NAT instance, public IPv4 addresses and interface endpoints, where the stack has them."""
+    month = HOURS_PER_MONTH
+    lines = []
+    if counted.nat_gateways:
+        lines.append(
+            CostLine(
+                "NAT gateways",
+                f"{counted.nat_gateways} x ${NAT_GATEWAY_HOUR}/hour, plus ${NAT_GATEWAY_HOUR} per GB processed",
+                counted.nat_gateways * NAT_GATEWAY_HOUR * month,
+            )
+        )
+    for instance_type in counted.instances:
+        hourly = EC2_HOUR.get(instance_type, 0.0)
+        lines.append(
+            CostLine(
+                "NAT instance",
+                f"1 x {instance_type} x ${hourly}/hour + {NAT_INSTANCE_ROOT_GB} GB gp3 x ${GP3_GB_MONTH}/GB-month",
+                hourly * month + NAT_INSTANCE_ROOT_GB * GP3_GB_MONTH,
+            )
+        )
+    if counted.public_ipv4:
+        lines.append(
+            CostLine(
+                "Public IPv4 addresses",
+                f"{counted.public_ipv4} Elastic IP(s) x ${PUBLIC_IPV4_HOUR}/hour",
+                counted.public_ipv4 * PUBLIC_IPV4_HOUR * month,
+            )
+        )
+    if counted.endpoint_azs:
+        lines.append(
+            CostLine(
+                "Interface endpoints",
+                f"{counted.endpoint_azs} endpoint-AZs x ${INTERFACE_ENDPOINT_HOUR}/hour, plus "
+                f"${INTERFACE_ENDPOINT_HOUR} per GB processed",
+                counted.endpoint_azs * INTERFACE_ENDPOINT_HOUR * month,
+            )
+        )
     return lines
 
 

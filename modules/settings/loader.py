@@ -25,7 +25,8 @@ from modules.settings.ci import CiSettings
 from modules.settings.database import AuroraSettings
 from modules.settings.environment import EnvironmentSettings
 from modules.settings.naming import NAME, RESERVED_PREFIX
-from modules.settings.regions import region_problem
+from modules.settings.network import NetworkSettings
+from modules.settings.regions import region_problem, usable_zones
 from modules.settings.schema import build, describe, type_problem
 
 DEFAULTS_FILE = "_defaults.toml"
@@ -38,6 +39,7 @@ SECTIONS: dict[str, type] = {
     "alerts": AlertSettings,
     "alarms": AlarmSettings,
     "ci": CiSettings,
+    "network": NetworkSettings,
 }
 # Keys that moved, old -> new: still read for one release, with a warning that names the new key.
 RENAMED: dict[tuple[str, str], tuple[str, str]] = {
@@ -63,6 +65,7 @@ class EnvironmentConfig:
     alerts: AlertSettings
     alarms: AlarmSettings
     ci: CiSettings = CiSettings()
+    network: NetworkSettings = NetworkSettings()
     warnings: tuple[str, ...] = ()
 
     @property
@@ -284,6 +287,16 @@ def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[lis
             "too: the GitHub OIDC provider exists once per account, and the account names the one bootstrap "
             'that creates it (add account_id = "<12 digits>" under [environment])'
         )
+    network = built["network"]
+    zones = usable_zones(region)
+    if network.dedicated and not wrong_region and network.zone_count > zones:
+        label = _label(sources, ("network", "azs"), path)
+        problems.append(
+            f"{label}: network.azs = {network.zone_count}: expected at most {zones}: {region} has {zones} "
+            "Availability Zone(s) a new account and App Runner's VPC connector can use"
+        )
+    for warning in network.warnings():
+        warnings.append(f"{_label(sources, ('network',), path)}: {warning}")
     reserved = undeliverable(built["alerts"].emails)
     if reserved:
         label = _label(sources, ("alerts", "emails"), path)

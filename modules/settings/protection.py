@@ -20,6 +20,18 @@ STATEFUL_TYPES = frozenset(
         "aws_secretsmanager_secret",
     }
 )
+# Where a data store lives. AWS moves neither an Aurora cluster nor a Valkey cache to other subnets of
+# another VPC in place: an update of these (a subnet group's subnet_ids, a store's subnet group, a
+# security group's VPC) fails halfway on AWS, or replaces the store. Type -> the attributes that place it
+# (None: any update or deletion of the resource itself).
+PLACEMENT: dict[str, tuple[str, ...] | None] = {
+    "aws_db_subnet_group": None,
+    "aws_elasticache_subnet_group": None,
+    "aws_rds_cluster": ("db_subnet_group_name", "availability_zones"),
+    "aws_rds_cluster_instance": ("db_subnet_group_name", "availability_zone"),
+    "aws_elasticache_replication_group": ("subnet_group_name",),
+    "aws_security_group": ("vpc_id",),
+}
 # Secrets Manager keeps a deleted secret restorable for this many days (7 to 30), and its name taken
 # meanwhile; 0 deletes it at once, so an unprotected environment can be deployed again right after a
 # destroy (its secrets are generated anew anyway).

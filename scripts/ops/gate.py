@@ -141,6 +141,12 @@ def declared_suppressions(stack_dir: Path) -> dict[tuple[str, str], str]:
     return {(item["resource"], item["check_id"]): item["reason"] for item in declared}
 
 
+def plan_only_suppressions(stack_dir: Path) -> set[tuple[str, str]]:
+    """The suppressions of findings checkov makes only in a plan (values AWS computes)."""
+    declared = json.loads((stack_dir / SUPPRESSIONS_FILE).read_text(encoding="utf-8"))
+    return {(item["resource"], item["check_id"]) for item in declared if item.get("plan_only")}
+
+
 def _stack_of(file_path: str) -> str:
     parts = Path(file_path.lstrip("/")).parts
     return parts[0] if parts else ""
@@ -252,8 +258,9 @@ def evaluate(
     accepted = {name: declared_suppressions(stacks_dir / name) for name in present}
     matched = _match(findings, results, addresses, accepted)
     for stack, declared in accepted.items():
+        plan_only = plan_only_suppressions(stacks_dir / stack)
         for resource, check_id in declared:
-            if (stack, resource, check_id) not in matched:
+            if (stack, resource, check_id) not in matched and (resource, check_id) not in plan_only:
                 results[stack].stale.append(f"{check_id} {resource}: declared, but checkov reports no such finding")
         if results[stack].passed + len(results[stack].failed) + len(results[stack].suppressed) == 0:
             results[stack].problems.append("checkov ran no check on this stack (wrong framework?)")

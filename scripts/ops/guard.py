@@ -1,4 +1,6 @@
-"""Destructive-change guard: refuses a plan that deletes or replaces data in a protected environment.
+"""Destructive-change guard: refuses a plan that deletes or replaces data in a protected environment,
+or moves a data store to other subnets or another VPC (``move``: a subnet group updated, a store's
+subnet group or a security group's VPC changed), which AWS rejects halfway through an apply.
 
 An environment is protected when its settings say so (environments.is_protected); the bootstrap stack
 (the state backend) always is. A refused plan exits 3 with a table of what it would destroy and the
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from modules.layout import STACK_FILE
+from modules.settings.protection import PLACEMENT
 
 # Resources whose deletion loses data or access to it.
 STATEFUL_TYPES = frozenset({
@@ -26,20 +29,37 @@ STATEFUL_TYPES = frozenset({
 class Destruction:
     address: str
     resource_type: str
-    action: str  # "delete" or "replace"
+    action: str  # "delete", "replace" or "move"
 
 
 def destructions(plan: dict[str, Any]) -> list[Destruction]:
-    """Stateful resources the plan deletes or replaces, in plan order."""
+    """Stateful resources the plan deletes or replaces, and data stores it moves, in plan order."""
     found = []
     for change in plan.get("resource_changes", []):
         actions = change.get("change", {}).get("actions", [])
-        if change.get("mode", "managed") != "managed" or "delete" not in actions:
+        if change.get("mode", "managed") != "managed":
             continue
-        if change["type"] in STATEFUL_TYPES:
+        if "delete" in actions and change["type"] in STATEFUL_TYPES:
             action = "replace" if "create" in actions else "delete"
             found.append(Destruction(change["address"], change["type"], action))
+        elif _moves(change["type"], change.get("change", {})):
+            found.append(Destruction(change["address"], change["type"], "move"))
     return found
+
+
+def _moves(resource_type: str, change: dict[str, Any]) -> bool:
+    """An update or deletion of a subnet group, or a change of the attributes that place a data store."""
+    if resource_type not in PLACEMENT:
+        return False
+    actions = set(change.get("actions", []))
+    attributes = PLACEMENT[resource_type]
+    if attributes is None:
+        return bool({"update", "delete"} & actions)
+    if not ("update" in actions or {"create", "delete"} <= actions):
+        return False  # created or deleted: not a move (deletions of data are reported as such)
+    before, after = change.get("before") or {}, change.get("after") or {}
+    unknown = change.get("after_unknown") or {}
+    return any(before.get(name) != after.get(name) or unknown.get(name) for name in attributes)
 
 
 def refused(plan: dict[str, Any], protected: bool, allowed: Iterable[str]) -> list[Destruction]:
@@ -73,11 +93,16 @@ def review(plan: dict[str, Any], stack: str, protected: bool, allowed: Iterable[
             for item in destroyed:
                 print(f"  {item.action:<8} {item.resource_type:<36} {item.address}")
         return True
-    print(f"guard: refusing: this plan would destroy data in {stack} (it is protected):")
+    print(f"guard: refusing: this plan would destroy data in {stack}, or move it where AWS cannot (it is protected):")
     print(f"  {'action':<8} {'type':<36} address")
     for item in blocked:
         print(f"  {item.action:<8} {item.resource_type:<36} {item.address}")
     flags = " ".join(f"--allow-destroy {item.address}" for item in blocked)
+    if any(item.action == "move" for item in blocked):
+        print(
+            "A data store cannot move to another network in place: snapshot it, restore the snapshot into the new "
+            'network, then switch (README.md, "Moving a protected environment to a dedicated VPC").'
+        )
     print(f"If this is intended, run again with: {flags}")
     return False
 

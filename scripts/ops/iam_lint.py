@@ -25,6 +25,7 @@ PREFIX = "PARLIAMENT."
 # What a reference to an attribute of this type stands for, by the ARN format AWS gives it.
 ARN_OF_TYPE = {
     "aws_backup_vault": f"arn:aws:backup:{REGION}:{ACCOUNT}:backup-vault:placeholder",
+    "aws_cloudwatch_log_group": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:placeholder",
     "aws_dynamodb_table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/placeholder",
     "aws_ecr_repository": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/placeholder",
     "aws_elasticache_replication_group": f"arn:aws:elasticache:{REGION}:{ACCOUNT}:replicationgroup:placeholder",

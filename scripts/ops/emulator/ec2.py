@@ -1,4 +1,15 @@
-"""EC2 additions: a security group rule's description, whatever the rule refers to.
+"""EC2 additions: a security group rule's description, whatever the rule refers to; an instance's
+maintenance options.
+
+moto 5.2.5 reports no MaintenanceOptions for an instance (DescribeInstances), so the provider reads an
+instance with ``maintenance_options { auto_recovery = "default" }`` back without it and plans the same
+update at every plan (a perpetual diff that is moto's, not AWS's). Reported here as AWS's default for
+the instance types that support simplified automatic recovery (every type this project runs): "default".
+
+moto 5.2.5 also leaves a network interface attached to its instance after the instance terminates (AWS
+detaches an interface the instance did not create), and refuses to detach a primary interface: the
+provider's deletion of the NAT instance's fixed interface then fails ("cannot be detached") although
+the instance is gone. Detaching from a terminated instance is allowed here, as AWS has done it already.
 
 moto 5.2.5 keeps the Description of IpPermissions[].UserIdGroupPairs[] (and PrefixListIds[]) but reports a
 rule's Description (DescribeSecurityGroupRules, the rules AuthorizeSecurityGroupIngress/Egress return) from
@@ -10,6 +21,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+from moto.ec2.models.instances import Instance
 from moto.ec2.models.security_groups import SecurityGroupRule
 
 from scripts.ops.emulator.patching import replace
@@ -56,7 +69,30 @@ def _positional(args: tuple[Any, ...], index: int) -> Any:
     return args[index] if len(args) > index else None
 
 
+def maintenance_options(self: Instance) -> dict[str, str]:
+    return {"AutoRecovery": "default"}
+
+
+def detach_from_terminated(original: Any) -> Any:
+    @functools.wraps(original)
+    def detach_network_interface(self: Any, attachment_id: str) -> None:
+        for eni in self.enis.values():
+            instance = eni.instance
+            if eni.attachment_id == attachment_id and instance is not None and instance.state == "terminated":
+                instance.detach_eni(eni)
+                return
+        original(self, attachment_id)
+
+    return detach_network_interface
+
+
 def install() -> None:
+    replace(
+        NetworkInterfaceBackend,
+        "detach_network_interface",
+        detach_from_terminated(NetworkInterfaceBackend.detach_network_interface),
+    )
+    replace(Instance, "maintenance_options", property(maintenance_options))
     replace(SecurityGroupRule, "description", property(description))
     replace(SecurityGroupRule, "__eq__", same_rule)
     replace(SecurityGroupRule, "__init__", keep_prefix_list(SecurityGroupRule.__init__))
