@@ -16,6 +16,11 @@ from modules.settings.schema import (
     windows_overlap,
 )
 
+# The database role the application connects as (never the master user): it authenticates with IAM
+# (GRANT rds_iam, so it has no password) and creates its tables in the schema of the same name, which the
+# master user owns (scripts/ops/database_user.py). PostgreSQL's default search_path ("$user", public) finds
+# that schema first.
+APP_DATABASE_USER = "app"
 # Aurora PostgreSQL minor versions from which Serverless v2 can scale to 0 ACU (auto-pause).
 AUTO_PAUSE_SINCE = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
 
@@ -83,6 +88,10 @@ class AuroraSettings:
         found: list[Problem] = []
         if self.min_acu > self.max_acu:
             found.append(("min_acu", self.min_acu, f"at most max_acu ({self.max_acu:g})"))
+        if self.master_username == APP_DATABASE_USER:
+            found.append(
+                ("master_username", self.master_username, f"not {APP_DATABASE_USER!r}: the application's own user")
+            )
         major, _, minor = self.engine_version.partition(".")
         if self.min_acu == 0 and int(minor) < AUTO_PAUSE_SINCE[int(major)]:
             found.append(

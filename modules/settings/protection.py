@@ -24,3 +24,9 @@ STATEFUL_TYPES = frozenset(
 # meanwhile; 0 deletes it at once, so an unprotected environment can be deployed again right after a
 # destroy (its secrets are generated anew anyway).
 SECRET_RECOVERY_DAYS = {True: 30, False: 0}
+# What a destroy of an unprotected environment keeps: the final snapshots of Aurora and Valkey, encrypted
+# with the environment's key. A key scheduled for deletion decrypts nothing, and 30 days later nothing ever
+# again; so the operations flow takes resources of these types out of the state before it destroys, and
+# the key outlives the environment (its alias does not: the next deploy creates a new key and alias).
+# tests/test_correct_on_aws.py checks that everything that leaves data behind is encrypted with one.
+KEPT_BY_DESTROY = frozenset({"aws_kms_key"})
