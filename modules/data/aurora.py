@@ -26,6 +26,12 @@ FOLLOW_AWS_MINOR_VERSIONS = TerraformResourceLifecycle(ignore_changes=["engine_v
 MASTER_SECRET_ROTATION_DAYS = 7
 
 
+def db_user_arn(partition: str, region: str, account_id: str, cluster_resource_id: str, user: str) -> str:
+    """What ``rds-db:connect`` names for IAM database authentication: the cluster by its resource id (not
+    its identifier) and the database user."""
+    return f"arn:{partition}:rds-db:{region}:{account_id}:dbuser:{cluster_resource_id}/{user}"
+
+
 class AuroraServerless(Construct):
     """Aurora Serverless v2 PostgreSQL cluster, its instances, subnet group, parameter group, log
     group, security group and enhanced-monitoring role. The master password is generated and rotated
@@ -87,17 +93,17 @@ class AuroraServerless(Construct):
         self.resource_id: str = self.cluster.cluster_resource_id
         self.master_secret_arn: str = self.cluster.master_user_secret.get(0).secret_arn
         self.database_name = settings.database_name
-        self.master_username = settings.master_username
         self.app_username = APP_DATABASE_USER
-        # IAM database authentication: the ARN names the cluster by its resource id, not its identifier.
-        self.app_connect_arn: str = (
-            f"arn:{partition}:rds-db:{region}:{account_id}:dbuser:{self.resource_id}/{APP_DATABASE_USER}"
-        )
-        aws.secretsmanager_secret_rotation.SecretsmanagerSecretRotation(
+        self.app_connect_arn = db_user_arn(partition, region, account_id, self.resource_id, self.app_username)
+        self._master_secret_schedule()
+
+    def _master_secret_schedule(self) -> None:
+        rotation = aws.secretsmanager_secret_rotation
+        rotation.SecretsmanagerSecretRotation(
             self,
             "master_secret_rotation",
             secret_id=self.master_secret_arn,
-            rotation_rules=aws.secretsmanager_secret_rotation.SecretsmanagerSecretRotationRotationRules(
+            rotation_rules=rotation.SecretsmanagerSecretRotationRotationRules(
                 automatically_after_days=MASTER_SECRET_ROTATION_DAYS
             ),
             # Setting the schedule must not itself rotate the password in the middle of a deploy.
