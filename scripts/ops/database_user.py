@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from modules.layout import STACK_FILE
 from scripts.ops.console import OpsError
 
 # The outputs of an environment stack this step reads (modules/environment_stack.py).
@@ -114,16 +115,24 @@ def data_api_runner(outputs: dict[str, str], env: dict[str, str]) -> Runner:
 
 
 def stack_outputs(directory: Path, env: dict[str, str]) -> dict[str, str]:
+    """The outputs this step needs: from the state, or, for a constant output (the user and database
+    names), from the synthesized stack (a targeted apply of the database records no constant output)."""
     result = subprocess.run(
         ["terraform", f"-chdir={directory}", "output", "-json"], env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise OpsError(f"terraform output failed: {result.stderr.strip()[-500:]}")
-    values: dict[str, Any] = json.loads(result.stdout or "{}")
-    missing = [name for name in OUTPUTS if not values.get(name, {}).get("value")]
+    applied: dict[str, Any] = json.loads(result.stdout or "{}")
+    synthesized = json.loads((directory / STACK_FILE).read_text(encoding="utf-8")).get("output", {})
+    values: dict[str, str] = {}
+    for name in OUTPUTS:
+        value = applied.get(name, {}).get("value") or synthesized.get(name, {}).get("value")
+        if isinstance(value, str) and value and "${" not in value:
+            values[name] = value
+    missing = [name for name in OUTPUTS if name not in values]
     if missing:
         raise OpsError(f"the stack has no {', '.join(missing)} output: was the database applied?")
-    return {name: str(values[name]["value"]) for name in OUTPUTS}
+    return values
 
 
 def ensure(outputs: dict[str, str], run: Runner) -> None:
