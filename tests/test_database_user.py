@@ -7,6 +7,7 @@ create roles, the database it owns, and the role ``rds_iam``."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
@@ -201,3 +202,14 @@ def test_the_deploy_applies_a_new_database_first() -> None:
     assert applying.new_databases(plan) == ["aws_rds_cluster_instance.db_instance_1"]
     plan["resource_changes"][1]["change"]["actions"] = ["no-op"]
     assert applying.new_databases(plan) == []
+
+
+def test_constant_outputs_come_from_the_synthesized_stack_and_the_arns_from_the_state(tmp_path: Path) -> None:
+    """A targeted apply of the database records no constant output: the names come from cdk.tf.json; the
+    ARNs exist only once the database is applied."""
+    outputs = {name: {"value": f"${{{name}}}"} for name in database_user.OUTPUTS}
+    outputs |= {"aurora_app_user": {"value": APP}, "aurora_database_name": {"value": DATABASE}}
+    (tmp_path / "cdk.tf.json").write_text(json.dumps({"output": outputs}), encoding="utf-8")
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull}
+    with pytest.raises(OpsError, match="no aurora_cluster_arn, aurora_master_secret_arn output"):
+        database_user.stack_outputs(tmp_path, env)
