@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from modules.settings.protection import KEPT_BY_DESTROY
+from modules.settings.protection import KEPT_BY_DESTROY, LEFT_TO_AWS_BY_DESTROY
 from scripts.ops.console import OpsError
 
 # What the local AWS (moto and this project's additions) cannot create, and why; anything else that
@@ -110,7 +110,8 @@ def snapshotted_in_state(directory: Path, env: dict[str, str]) -> list[str]:
 
 
 def kept_in_state(directory: Path, env: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """Address -> state values of each resource a destroy keeps (modules/settings/protection.py)."""
+    """Address -> state values of each resource a destroy keeps or leaves to AWS, and so takes out of the
+    state first (modules/settings/protection.py)."""
     result = subprocess.run(
         ["terraform", f"-chdir={directory}", "show", "-json"], env=env, capture_output=True, text=True, check=False
     )
@@ -121,7 +122,7 @@ def kept_in_state(directory: Path, env: dict[str, str]) -> dict[str, dict[str, A
     return {
         item["address"]: item.get("values", {})
         for item in resources
-        if item.get("mode") == "managed" and item.get("type") in KEPT_BY_DESTROY
+        if item.get("mode") == "managed" and item.get("type") in KEPT_BY_DESTROY | LEFT_TO_AWS_BY_DESTROY
     }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modules.layout import STACK_FILE, STACKS_DIR
+from modules.settings.protection import KEPT_BY_DESTROY
 from scripts.ops import applying, backends, guard, plan_scan
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, confirm, say, step
 from scripts.ops.environments import is_protected, is_reserved, parse_image_tag, undeliverable_alerts
@@ -323,14 +324,16 @@ def destroy(name: str, yes: bool, local: bool) -> None:
                 raise OpsError("terraform apply (destroy) failed")
         print(f"{name} destroyed; final snapshots (where taken) end in {suffix}")
         for address, values in kept.items():
-            print(f"kept: {address} {values.get('arn')}: it decrypts those snapshots (README, 'Restoring a destroyed "
-                  "environment'); schedule its deletion once they are gone")  # fmt: skip
+            if address.split(".")[0] in KEPT_BY_DESTROY:
+                print(f"kept: {address} {values.get('arn')}: it decrypts those snapshots (README, 'Restoring a "
+                      "destroyed environment'); schedule its deletion once they are gone")  # fmt: skip
 
 
 @contextmanager
 def keeping_keys(session: Session, directory: Path, name: str) -> Iterator[dict[str, dict[str, object]]]:
-    """The keys a destroy keeps (modules/settings/protection.py) leave the state first, so the destroy does
-    not schedule their deletion; if the destroy fails, they are imported back and a rerun starts over."""
+    """The keys a destroy keeps, and what it leaves to AWS (modules/settings/protection.py), leave the state
+    first, so the destroy does not delete them; if the destroy fails, they are imported back and a rerun
+    starts over."""
     kept = applying.kept_in_state(directory, session.env)
     for address in kept:
         terraform_or_fail(session, directory, ["state", "rm", "-no-color", address], "keep.log",
