@@ -288,6 +288,12 @@ def test_the_master_secret_rotates_every_7_days_on_a_stated_schedule(stack_json,
     assert rotation["rotate_immediately"] is False and "rotation_lambda_arn" not in rotation
 
 
+def test_an_engine_version_without_the_data_api_is_refused(environments: Path) -> None:
+    set_key(environments / "prod.toml", "database", "engine_version", '"14.7"')
+    with pytest.raises(ConfigError, match=r"14\.8 or later \(the RDS Data API"):
+        load_environments(environments)
+
+
 def test_the_master_user_cannot_be_the_apps_user(environments: Path) -> None:
     set_key(environments / "stage.toml", "database", "master_username", f'"{APP_DATABASE_USER}"')
     with pytest.raises(ConfigError, match="master_username"):

@@ -21,6 +21,10 @@ from modules.settings.schema import (
 # master user owns (scripts/ops/database_user.py). PostgreSQL's default search_path ("$user", public) finds
 # that schema first.
 APP_DATABASE_USER = "app"
+# Aurora PostgreSQL minor versions from which the RDS Data API serves Serverless v2 and provisioned clusters
+# (Aurora User Guide, "Region and version availability" of the Data API): the deploy creates the app's user
+# through it.
+DATA_API_SINCE = {13: 11, 14: 8, 15: 3, 16: 1, 17: 4}
 # Aurora PostgreSQL minor versions from which Serverless v2 can scale to 0 ACU (auto-pause).
 AUTO_PAUSE_SINCE = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
 
@@ -100,6 +104,11 @@ class AuroraSettings:
                     self.engine_version,
                     f"{major}.{AUTO_PAUSE_SINCE[int(major)]} or later when min_acu = 0",
                 )
+            )
+        if int(minor) < DATA_API_SINCE[int(major)]:
+            since = f"{major}.{DATA_API_SINCE[int(major)]}"
+            found.append(
+                ("engine_version", self.engine_version, f"{since} or later (the RDS Data API, which the deploy uses)")
             )
         if windows_overlap(self.backup_window, self.maintenance_window):
             found.append(
