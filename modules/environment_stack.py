@@ -152,6 +152,7 @@ class EnvironmentStack(Stack):
             kms_key_arn=self.key.arn,
             region=env.region,
             partition=self.partition,
+            account_id=self.account_id,
             log_retention_days=env.log_retention_days,
             final_snapshot_suffix=suffix,
             zone_names=self.network.data_zone_names,
@@ -261,13 +262,15 @@ class EnvironmentStack(Stack):
             "DATABASE_PORT": str(self.database.port),
             "DATABASE_NAME": self.database.database_name,
             "DATABASE_SSLMODE": config.app.database_sslmode,
+            # The app's own user, with IAM authentication: a token per new connection (README, "Secrets").
+            "DATABASE_USERNAME": self.database.app_username,
+            "DATABASE_AUTH": "iam",
             "REDIS_HOST": self.cache.primary_endpoint,
             "REDIS_PORT": str(self.cache.port),
             "REDIS_USERNAME": self.cache.user_name,
             "REDIS_AUTH": "iam",
             "REDIS_TLS": "true",
         }
-        master = self.database.master_secret_arn
         return Workload(
             name_prefix=config.environment.prefix,
             image_repository_arn=self.repository.arn,
@@ -276,14 +279,12 @@ class EnvironmentStack(Stack):
             port=config.app.port,
             health_check_path=config.app.health_check_path,
             variables=dict(sorted(variables.items())),
-            secrets={
-                "DATABASE_USERNAME": secret_reference(master, "username"),
-                "DATABASE_PASSWORD": secret_reference(master, "password"),
-                "SECRET_KEY": secret_reference(self.secrets.secret_key_arn),
-            },
-            secret_arns=(master, self.secrets.secret_key_arn),
+            # The master secret is never the app's: only the deploy's database-user step reads it.
+            secrets={"SECRET_KEY": secret_reference(self.secrets.secret_key_arn)},
+            secret_arns=(self.secrets.secret_key_arn,),
             kms_key_arn=self.key.arn,
             cache_connect_arns=(self.cache.arn, self.cache.user_arn),
+            database_connect_arns=(self.database.app_connect_arn,),
             subnet_ids=self.network.app_subnet_ids,
             security_group_id=self.app_firewall.connections.security_group_id,
             region=config.environment.region,
@@ -323,7 +324,13 @@ class EnvironmentStack(Stack):
                 "aurora_port": (database.port, "Aurora PostgreSQL port"),
                 "aurora_master_secret_arn": (
                     database.master_secret_arn,
-                    "RDS-managed secret with the master user's credentials",
+                    "RDS-managed secret with the master user's credentials (rotated every 7 days; never the app's)",
+                ),
+                "aurora_cluster_arn": (database.arn, "ARN of the Aurora cluster (RDS Data API resource)"),
+                "aurora_database_name": (database.database_name, "Database the application uses"),
+                "aurora_app_user": (
+                    database.app_username,
+                    "Database user the application connects as with IAM authentication (created by the deploy)",
                 ),
                 "valkey_endpoint": (cache.primary_endpoint, "Valkey primary endpoint (TLS, IAM authentication)"),
                 "valkey_reader_endpoint": (cache.reader_endpoint, "Valkey reader endpoint"),

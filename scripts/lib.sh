@@ -84,3 +84,16 @@ ensure_terraform() {
   } >"$config"
   export TF_CLI_CONFIG_FILE="$config"
 }
+
+# A PostgreSQL server for tests/test_database_user.py (the SQL of the app's database user runs against a
+# real one): Debian's postgresql package, installed when missing and this user may install packages.
+ensure_postgresql() {
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return 0
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing PostgreSQL (apt-get install postgresql) for the database-user test"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2 \
+      || die "apt-get install postgresql failed"
+    return 0
+  fi
+  die "PostgreSQL's server binaries are required by the tests: apt-get install -y postgresql"
+}

@@ -8,6 +8,7 @@ case "${1:-}" in -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 ensure_python
 ensure_cdktf_cli
 ensure_terraform
+ensure_postgresql
 cd "$ROOT"
 say "ruff check, ruff format --check, mypy"
 "$ROOT/.venv/bin/ruff" check --quiet . || die "ruff found problems (ruff check --fix fixes some)"

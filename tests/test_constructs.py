@@ -76,6 +76,7 @@ def test_allow_from_opens_the_listeners_port_on_both_sides_and_nothing_else(stag
             kms_key_arn=KEY,
             region="us-east-1",
             partition="aws",
+            account_id="123456789012",
             log_retention_days=365,
         )
         database.connections.allow_from(app.connections, ingress="in", egress="out")
@@ -107,6 +108,7 @@ def test_aurora_is_serverless_encrypted_private_and_keeps_a_final_snapshot(stage
             kms_key_arn=KEY,
             region="us-east-1",
             partition="aws",
+            account_id="123456789012",
             log_retention_days=30,
         )
     )
@@ -220,6 +222,7 @@ def test_app_runner_service_takes_its_variables_and_secret_references_from_the_w
         secret_arns=("arn:secret",),
         kms_key_arn=KEY,
         cache_connect_arns=("arn:cache",),
+        database_connect_arns=("arn:dbuser",),
         subnet_ids=SUBNETS,
         security_group_id="sg-app",
         region="us-east-1",

@@ -3,6 +3,7 @@ and the synthesized stacks once broke."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from modules.compute.apprunner import VPC_CONNECTOR_UNSUPPORTED_ZONE_IDS
 from modules.observability.metrics import PUBLISHED, aurora_connection_ceiling
 from modules.settings import ConfigError, load_environments
+from modules.settings.database import APP_DATABASE_USER
+from modules.settings.protection import KEPT_BY_DESTROY
 from tests.config_helpers import set_key
 from tests.conftest import only, resources
 
@@ -251,3 +254,79 @@ def test_the_alarm_service_uses_the_key_only_through_sns(stack_json) -> None:
     policy = only(stack_json("prod"), "aws_kms_key")["policy"]
     alarms = policy[policy.index('"Sid" = "CloudWatchAlarmsPublishToTheEncryptedTopic"') :]
     assert '"kms:ViaService" = "sns.us-east-1.amazonaws.com"' in alarms
+
+
+# 7. Database credentials that survive rotation: the app's own IAM user, the master secret on a schedule.
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_app_connects_as_its_own_user_with_iam_and_never_sees_the_master_secret(stack_json, stack: str) -> None:
+    document = stack_json(stack)
+    cluster = only(document, "aws_rds_cluster")
+    assert cluster["iam_database_authentication_enabled"] is True and cluster["enable_http_endpoint"] is True
+    image = only(document, "aws_apprunner_service")["source_configuration"]["image_repository"]["image_configuration"]
+    assert (
+        image["runtime_environment_variables"]["DATABASE_USERNAME"] == APP_DATABASE_USER != cluster["master_username"]
+    )
+    assert image["runtime_environment_variables"]["DATABASE_AUTH"] == "iam"
+    assert set(image["runtime_environment_secrets"]) == {"SECRET_KEY"}
+    assert "master_user_secret" not in json.dumps(only(document, "aws_apprunner_service"))
+    runtime = document["data"]["aws_iam_policy_document"]["service_instance_policy_document"]["statement"]
+    assert "master_user_secret" not in json.dumps(runtime)
+    (connect,) = [item for item in runtime if item["actions"] == ["rds-db:connect"]]
+    assert connect["resources"] == [
+        "arn:${data.aws_partition.partition.partition}:rds-db:us-east-1:${data.aws_caller_identity.account.account_id}"
+        f":dbuser:${{aws_rds_cluster.db.cluster_resource_id}}/{APP_DATABASE_USER}"
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_master_secret_rotates_every_7_days_on_a_stated_schedule(stack_json, stack: str) -> None:
+    rotation = only(stack_json(stack), "aws_secretsmanager_secret_rotation")
+    assert rotation["secret_id"] == "${aws_rds_cluster.db.master_user_secret[0].secret_arn}"
+    assert rotation["rotation_rules"] == {"automatically_after_days": 7}
+    assert rotation["rotate_immediately"] is False and "rotation_lambda_arn" not in rotation
+
+
+def test_an_engine_version_without_the_data_api_is_refused(environments: Path) -> None:
+    set_key(environments / "prod.toml", "database", "engine_version", '"14.7"')
+    with pytest.raises(ConfigError, match=r"14\.8 or later \(the RDS Data API"):
+        load_environments(environments)
+
+
+def test_the_master_user_cannot_be_the_apps_user(environments: Path) -> None:
+    set_key(environments / "stage.toml", "database", "master_username", f'"{APP_DATABASE_USER}"')
+    with pytest.raises(ConfigError, match="master_username"):
+        load_environments(environments)
+
+
+# 8. Kept data stays restorable: nothing a destroy keeps depends on a key the destroy deletes.
+
+# What each resource leaves behind when it is destroyed, and the argument naming the key that encrypts it.
+LEFT_BEHIND = {
+    "aws_rds_cluster": "kms_key_id",  # final snapshot (skip_final_snapshot = false)
+    "aws_elasticache_replication_group": "kms_key_id",  # final snapshot (final_snapshot_identifier)
+}
+
+
+def _key_address(reference: str) -> str:
+    match = re.fullmatch(r"\$\{(aws_kms_key\.\w+)\.arn\}", reference)
+    assert match, f"not a key of this stack: {reference}"
+    return match.group(1)
+
+
+def test_nothing_a_destroy_keeps_depends_on_a_key_the_destroy_deletes(stack_json) -> None:
+    document = stack_json("stage")  # unprotected: the one a destroy may delete
+    checked = 0
+    for kind, argument in LEFT_BEHIND.items():
+        for name, body in resources(document, kind).items():
+            assert body.get("skip_final_snapshot") is not True, f"{kind}.{name} keeps no final snapshot"
+            key = _key_address(body[argument])
+            assert key.split(".")[0] in KEPT_BY_DESTROY, f"{kind}.{name}'s final snapshot is encrypted with {key}"
+            checked += 1
+    assert checked == 2
+    # A backup vault a destroy deletes keeps nothing; one it keeps (protected) is never destroyed.
+    vault = only(document, "aws_backup_vault")
+    assert vault["force_destroy"] is True
+    # The kept key's alias is destroyed with the environment, so the next deploy creates its own.
+    assert "aws_kms_alias" not in KEPT_BY_DESTROY

@@ -350,6 +350,35 @@ def test_aurora_reads_back_lifecycle_support_and_performance_insights(emulator: 
     assert defaulted["EngineLifecycleSupport"] == "open-source-rds-extended-support"
 
 
+def test_a_serverless_v2_cluster_keeps_its_data_api_endpoint_and_the_data_api_accepts_sql(
+    emulator: dict[str, Any],
+) -> None:
+    """AWS's Data API serves Aurora Serverless v2 and provisioned clusters: the HTTP endpoint asked for at
+    creation is reported back (moto alone reports false, a diff on every plan). The Data API takes the SQL
+    of the deploy's database-user step; it runs none (tests/test_database_user.py runs it on PostgreSQL)."""
+    rds = client(emulator, "rds")
+    created = rds.create_db_cluster(
+        DBClusterIdentifier="data-api",
+        Engine="aurora-postgresql",
+        EngineVersion="16.6",
+        MasterUsername="master",
+        ManageMasterUserPassword=True,
+        EnableHttpEndpoint=True,
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0, "MaxCapacity": 2},
+    )["DBCluster"]
+    assert rds.describe_db_clusters(DBClusterIdentifier="data-api")["DBClusters"][0]["HttpEndpointEnabled"] is True
+    rds.create_db_cluster(
+        DBClusterIdentifier="no-data-api", Engine="aurora-postgresql", MasterUsername="m", MasterUserPassword=PASSWORD
+    )
+    assert rds.describe_db_clusters(DBClusterIdentifier="no-data-api")["DBClusters"][0]["HttpEndpointEnabled"] is False
+    client(emulator, "rds-data").execute_statement(
+        resourceArn=created["DBClusterArn"],
+        secretArn=created["MasterUserSecret"]["SecretArn"],
+        database="cerberus",
+        sql="GRANT rds_iam TO app",
+    )
+
+
 def test_security_group_rules_keep_their_descriptions(emulator: dict[str, Any]) -> None:
     ec2 = client(emulator, "ec2")
     vpc = ec2.create_vpc(CidrBlock="10.41.0.0/16")["Vpc"]["VpcId"]

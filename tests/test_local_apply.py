@@ -52,6 +52,8 @@ def not_applied(output: str) -> list[str]:
 def deploy_and_check(env: dict[str, str], stack: str) -> None:
     result = script(env, "deploy.sh", stack, "--local", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
+    # The app's database user, through the local AWS's Data API (which accepts the SQL and runs none).
+    assert "database user 'app': IAM authentication (rds_iam)" in result.stdout, result.stdout
     missing = not_applied(result.stdout)
     assert missing and all(APP_RUNNER_AND_ITS_ALARMS.fullmatch(address) for address in missing), missing
     assert len(state(env, stack)) > 40
@@ -85,26 +87,60 @@ def test_after_an_engine_minor_upgrade_by_aws_a_plan_changes_nothing(local: dict
     plan_changes_nothing_applied(local, "stage")
 
 
-def test_destroy_removes_what_was_applied(local: dict[str, str]) -> None:
-    result = script(local, "destroy.sh", "stage", "--local", "--yes")
+def client(env: dict[str, str], service: str):  # noqa: ANN201  (a boto3 client)
+    import boto3
+
+    return boto3.client(service, endpoint_url=env["LOCAL_AWS_ENDPOINT"], region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+
+
+def push_image(env: dict[str, str], repository: str, tag: str) -> None:
+    """An image in the repository (ECR PutImage with a manifest), so destroy must delete a repository that
+    holds one (force_delete on an unprotected environment; the local AWS refuses otherwise, as AWS does)."""
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                   "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+        "layers": [],
+    }  # fmt: skip
+    ecr = client(env, "ecr")
+    ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
+    assert ecr.list_images(repositoryName=repository)["imageIds"]
+
+
+def destroy_keeps_the_key(env: dict[str, str]) -> None:
+    """Destroy succeeds in one run with an image in the repository, and keeps the key that decrypts the
+    final snapshots: not scheduled for deletion, out of the state (its alias is gone, for the next deploy)."""
+    push_image(env, "cerberus-stage", "v0.1.0")
+    stack_dir = Path(env["LOCAL_DIR"]) / "cdktf.out" / "stacks" / "stage"
+    key = subprocess.run(["terraform", f"-chdir={stack_dir}", "output", "-raw", "kms_key_arn"], env=env,
+                         capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    result = script(env, "destroy.sh", "stage", "--local", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert state(local, "stage") == []
+    assert state(env, "stage") == []
+    assert f"kept: aws_kms_key.key {key}" in result.stdout, result.stdout
+    kms = client(env, "kms")
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"
+    aliases = [alias["AliasName"] for alias in kms.list_aliases()["Aliases"]]
+    assert "alias/cerberus-stage" not in aliases
+    assert "cerberus-stage" not in [
+        item["repositoryName"] for item in client(env, "ecr").describe_repositories()["repositories"]
+    ]
+
+
+def test_destroy_removes_what_was_applied(local: dict[str, str]) -> None:
+    destroy_keeps_the_key(local)
 
 
 def test_a_re_created_stage_destroys_again_with_new_final_snapshot_names(local: dict[str, str]) -> None:
     deploy_and_check(local, "stage")
-    result = script(local, "destroy.sh", "stage", "--local", "--yes")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert state(local, "stage") == []
-    import boto3
-
-    rds = boto3.client("rds", endpoint_url=local["LOCAL_AWS_ENDPOINT"], region_name="us-east-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    destroy_keeps_the_key(local)
+    rds = client(local, "rds")
     names = [item["DBClusterSnapshotIdentifier"] for item in rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]]
     finals = [name for name in names if name.startswith("cerberus-stage-aurora-cluster-final-")]
     assert len(finals) == 2 and len(set(finals)) == 2, names
-    elasticache = boto3.client("elasticache", endpoint_url=local["LOCAL_AWS_ENDPOINT"], region_name="us-east-1",
-                               aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    elasticache = client(local, "elasticache")
     cache_names = [item["SnapshotName"] for item in elasticache.describe_snapshots()["Snapshots"]]
     cache_finals = [name for name in cache_names if name.startswith("cerberus-stage-valkey-final-")]
     assert len(cache_finals) == 2 and len(set(cache_finals)) == 2, cache_names

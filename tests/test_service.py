@@ -71,9 +71,8 @@ def test_every_secret_reaches_app_runner_as_a_secrets_manager_reference(stack_js
         image = only(stack_json(stack), "aws_apprunner_service")["source_configuration"]["image_repository"][
             "image_configuration"
         ]
+        # The database takes an IAM token as the app's own user: no database secret reaches the service.
         assert image["runtime_environment_secrets"] == {
-            "DATABASE_PASSWORD": "${aws_rds_cluster.db.master_user_secret[0].secret_arn}:password::",
-            "DATABASE_USERNAME": "${aws_rds_cluster.db.master_user_secret[0].secret_arn}:username::",
             "SECRET_KEY": "${aws_secretsmanager_secret.secrets_secret_key.arn}",
         }
         plain = image["runtime_environment_variables"]
@@ -86,15 +85,19 @@ def test_instance_role_reads_exactly_this_environments_secrets_and_key(stack_jso
     assert _policy(document, "service_instance_policy_document") == {
         "ReadThisEnvironmentsSecrets": (
             ["secretsmanager:GetSecretValue"],
-            [
-                "${aws_rds_cluster.db.master_user_secret[0].secret_arn}",
-                "${aws_secretsmanager_secret.secrets_secret_key.arn}",
-            ],
+            ["${aws_secretsmanager_secret.secrets_secret_key.arn}"],
         ),
         "DecryptWithThisEnvironmentsKey": (["kms:Decrypt"], ["${aws_kms_key.key.arn}"]),
         "ConnectToTheCacheWithIam": (
             ["elasticache:Connect"],
             ["${aws_elasticache_replication_group.cache.arn}", "${aws_elasticache_user.cache_app_user.arn}"],
+        ),
+        "ConnectToTheDatabaseWithIam": (
+            ["rds-db:connect"],
+            [
+                "arn:${data.aws_partition.partition.partition}:rds-db:us-east-1:"
+                "${data.aws_caller_identity.account.account_id}:dbuser:${aws_rds_cluster.db.cluster_resource_id}/app"
+            ],
         ),
         "WriteTraces": (
             [

@@ -32,6 +32,7 @@ class Workload:
     secret_arns: tuple[str, ...]  # what the instance role may read, exactly
     kms_key_arn: str  # decrypts those secrets; encrypts the service
     cache_connect_arns: tuple[str, ...]  # elasticache:Connect (IAM authentication to Valkey)
+    database_connect_arns: tuple[str, ...]  # rds-db:connect (IAM authentication to Aurora, as the app's user)
     subnet_ids: list[str]
     security_group_id: str
     region: str  # where it runs: a backend may only use some of the region's zones

@@ -69,14 +69,15 @@ class AppRunnerService(Construct):
         return role
 
     def _instance_role(self, prefix: str) -> aws.iam_role.IamRole:
-        """What the running service may do: read its own secrets, use its own key and cache user."""
+        """What the running service may do: read its own secrets, use its own key, cache user and database
+        user."""
         workload = self.workload
         role = service_role(
             self,
             "instance_role",
             name=resource_name(prefix, "apprunner-instance", IAM_ROLE),
             service="tasks.apprunner.amazonaws.com",
-            description="The running service: its own secrets, its own key, its own cache user",
+            description="The running service: its own secrets, its own key, its own cache and database users",
         )
         traces = [
             "xray:GetSamplingRules",
@@ -91,6 +92,7 @@ class AppRunnerService(Construct):
             statement("ReadThisEnvironmentsSecrets", ["secretsmanager:GetSecretValue"], list(workload.secret_arns)),
             statement("DecryptWithThisEnvironmentsKey", ["kms:Decrypt"], [workload.kms_key_arn]),
             statement("ConnectToTheCacheWithIam", ["elasticache:Connect"], list(workload.cache_connect_arns)),
+            statement("ConnectToTheDatabaseWithIam", ["rds-db:connect"], list(workload.database_connect_arns)),
             # X-Ray's write API has no resource-level permissions: AWS only accepts "*".
             statement("WriteTraces", traces, ["*"]),
         )

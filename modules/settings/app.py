@@ -30,6 +30,7 @@ RESERVED_VARIABLES = (
     "DATABASE_SSLMODE",
     "DATABASE_USERNAME",
     "DATABASE_PASSWORD",
+    "DATABASE_AUTH",
     "REDIS_HOST",
     "REDIS_PORT",
     "REDIS_USERNAME",
@@ -56,8 +57,8 @@ SECRET_LOOKING = re.compile(
     r"|AUTH"
 )
 SECRETS_POINTER = (
-    "secrets come from Secrets Manager: the stack generates SECRET_KEY and the database password and passes "
-    "them to the service as secret references; see README 'Secrets'"
+    "secrets come from Secrets Manager: the stack generates SECRET_KEY and passes it to the service as a secret "
+    "reference, and the database takes an IAM token, not a password; see README 'Secrets'"
 )
 # The OCI tag grammar: [app] image_tag, the scripts' tag argument and the stack's image_tag variable (RE2 too).
 IMAGE_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"

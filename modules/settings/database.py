@@ -18,6 +18,15 @@ from modules.settings.schema import (
     windows_overlap,
 )
 
+# The database role the application connects as (never the master user): it authenticates with IAM
+# (GRANT rds_iam, so it has no password) and creates its tables in the schema of the same name, which the
+# master user owns (scripts/ops/database_user.py). PostgreSQL's default search_path ("$user", public) finds
+# that schema first.
+APP_DATABASE_USER = "app"
+# Aurora PostgreSQL minor versions from which the RDS Data API serves Serverless v2 and provisioned clusters
+# (Aurora User Guide, "Region and version availability" of the Data API): the deploy creates the app's user
+# through it.
+DATA_API_SINCE = {13: 11, 14: 8, 15: 3, 16: 1, 17: 4}
 # Aurora PostgreSQL minor versions from which Serverless v2 can scale to 0 ACU (auto-pause).
 AUTO_PAUSE_SINCE = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
 
@@ -88,6 +97,10 @@ class AuroraSettings:
         found: list[Problem] = []
         if self.min_acu > self.max_acu:
             found.append(("min_acu", self.min_acu, f"at most max_acu ({self.max_acu:g})"))
+        if self.master_username == APP_DATABASE_USER:
+            found.append(
+                ("master_username", self.master_username, f"not {APP_DATABASE_USER!r}: the application's own user")
+            )
         major, _, minor = self.engine_version.partition(".")
         if self.min_acu == 0 and int(minor) < AUTO_PAUSE_SINCE[int(major)]:
             found.append(
@@ -96,6 +109,11 @@ class AuroraSettings:
                     self.engine_version,
                     f"{major}.{AUTO_PAUSE_SINCE[int(major)]} or later when min_acu = 0",
                 )
+            )
+        if int(minor) < DATA_API_SINCE[int(major)]:
+            since = f"{major}.{DATA_API_SINCE[int(major)]}"
+            found.append(
+                ("engine_version", self.engine_version, f"{since} or later (the RDS Data API, which the deploy uses)")
             )
         if windows_overlap(self.backup_window, self.maintenance_window):
             found.append(

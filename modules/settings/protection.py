@@ -36,3 +36,14 @@ PLACEMENT: dict[str, tuple[str, ...] | None] = {
 # meanwhile; 0 deletes it at once, so an unprotected environment can be deployed again right after a
 # destroy (its secrets are generated anew anyway).
 SECRET_RECOVERY_DAYS = {True: 30, False: 0}
+# What a destroy of an unprotected environment keeps: the final snapshots of Aurora and Valkey, encrypted
+# with the environment's key. A key scheduled for deletion decrypts nothing, and 30 days later nothing ever
+# again; so the operations flow takes resources of these types out of the state before it destroys, and
+# the key outlives the environment (its alias does not: the next deploy creates a new key and alias).
+# tests/test_correct_on_aws.py checks that everything that leaves data behind is encrypted with one.
+KEPT_BY_DESTROY = frozenset({"aws_kms_key"})
+# What a destroy leaves to AWS instead of deleting itself, also taken out of the state first: the rotation
+# schedule of RDS's own master secret. RDS deletes that secret with the cluster; cancelling its rotation
+# first (CancelRotateSecret, what deleting the resource calls) is needless; moto refuses it for a secret with
+# no rotation Lambda, and AWS documents it for Lambda rotation, not for a secret another service manages.
+LEFT_TO_AWS_BY_DESTROY = frozenset({"aws_secretsmanager_secret_rotation"})

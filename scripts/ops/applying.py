@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from modules.settings.protection import KEPT_BY_DESTROY, LEFT_TO_AWS_BY_DESTROY
 from scripts.ops.console import OpsError
 
 # What the local AWS (moto and this project's additions) cannot create, and why; anything else that
@@ -93,6 +94,12 @@ def apply_locally(terraform: Terraform, directory: Path, env: dict[str, str], pl
         raise OpsError(f"applying to the local AWS failed beyond its known gaps: {', '.join(unexpected)}")
 
 
+def new_databases(plan: dict[str, Any]) -> list[str]:
+    """The database instances a plan creates (with the cluster they depend on): applied first, so the app's
+    database user exists before the service starts."""
+    return [address for address in planned_creates(plan) if address.split(".")[0] == "aws_rds_cluster_instance"]
+
+
 def snapshot_suffix(now: float | None = None) -> str:
     """``-20261130-231800``: a final snapshot name no earlier destroy of the environment has taken."""
     return time.strftime("-%Y%m%d-%H%M%S", time.gmtime(now))
@@ -100,6 +107,23 @@ def snapshot_suffix(now: float | None = None) -> str:
 
 def snapshotted_in_state(directory: Path, env: dict[str, str]) -> list[str]:
     return sorted(address for address in state_addresses(directory, env) if address.split(".")[0] in SNAPSHOTTED)
+
+
+def kept_in_state(directory: Path, env: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Address -> state values of each resource a destroy keeps or leaves to AWS, and so takes out of the
+    state first (modules/settings/protection.py)."""
+    result = subprocess.run(
+        ["terraform", f"-chdir={directory}", "show", "-json"], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise OpsError(f"terraform show failed: {result.stderr.strip()[-500:]}")
+    state: dict[str, Any] = json.loads(result.stdout or "{}")
+    resources = state.get("values", {}).get("root_module", {}).get("resources", [])
+    return {
+        item["address"]: item.get("values", {})
+        for item in resources
+        if item.get("mode") == "managed" and item.get("type") in KEPT_BY_DESTROY | LEFT_TO_AWS_BY_DESTROY
+    }
 
 
 def only_snapshot_names_change(plan: dict[str, Any]) -> list[str]:

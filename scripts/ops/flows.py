@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from modules.layout import PLAN_SUMMARY_FILE, STACK_FILE, STACKS_DIR
+from modules.settings.protection import KEPT_BY_DESTROY
 from scripts.ops import applying, backends, guard, plan_scan, plan_summary
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, confirm, say, step
 from scripts.ops.environments import (
@@ -250,24 +252,56 @@ def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tu
     with ExitStack() as stack:
         session = open_session(local, stack)
         directory = plan_and_check(session, name, plan_args, allowed)
+        if local and not yes:
+            print("local mode: plan and scans passed; not applying (--yes applies it to the local AWS)")
+            return
+        if not local and not yes and protected and not confirm(f"Apply this plan to {name}?", name):
+            raise OpsError("not applied")
+        database_first(session, directory, name, plan_args, allowed)
         if local:
-            if not yes:
-                print("local mode: plan and scans passed; not applying (--yes applies it to the local AWS)")
-                return
             plan_document = applying.read_plan(directory / "plan.json")
             with step(f"terraform apply ({name}, local AWS)"):
                 applying.apply_locally(_terraform_in(session), directory, session.env, plan_document)
+            create_database_user(session, directory, name)
             return
-        if not yes and protected and not confirm(f"Apply this plan to {name}?", name):
-            raise OpsError("not applied")
         if terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan") != 0:
             raise OpsError("terraform apply failed: the state lock is released; fix and run again")
         backends.record_deploy(name)
+        create_database_user(session, directory, name)
         print()
         terraform(session, directory, "output", "-no-color")
         url = subprocess.run(["terraform", f"-chdir={directory}", "output", "-raw", "app_url"], env=session.env,
                              capture_output=True, text=True, check=False).stdout  # fmt: skip
         print(f"app: {url}/health")
+
+
+def database_first(
+    session: Session, directory: Path, name: str, plan_args: list[str], allowed: tuple[str, ...]
+) -> None:
+    """When the plan creates the database, it is applied first and the app's database user created, then
+    the rest is planned again (into plan.tfplan): the app runs its migrations as that user when it starts."""
+    targets = applying.new_databases(applying.read_plan(directory / "plan.json"))
+    if not targets:
+        return
+    with step(f"terraform apply of the new database first ({name})"):
+        make_plan(session, name, [*plan_args, *(f"-target={address}" for address in targets)])
+        code = terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan", log="database.log")
+    if code != 0:
+        print((directory / "database.log").read_text(encoding="utf-8"), file=sys.stderr)
+        raise OpsError("terraform apply of the database failed: the state lock is released; fix and run again")
+    create_database_user(session, directory, name)
+    _, plan_json = make_plan(session, name, plan_args)
+    if not guard_ok(plan_json, name, allowed):
+        raise OpsError("the guard refused the plan (see above)", REFUSED)
+
+
+def create_database_user(session: Session, directory: Path, name: str) -> None:
+    """The app's own database user (scripts/ops/database_user.py), through the RDS Data API; idempotent."""
+    with step(f"database user of {name} (RDS Data API{', local AWS' if session.local else ''})"):
+        code = subprocess.run([sys.executable, "-m", "scripts.ops.database_user", str(directory)], cwd=ROOT,
+                              env=session.env, check=False).returncode  # fmt: skip
+    if code != 0:
+        raise OpsError(f"creating {name}'s database user failed (above); the deploy is applied: run it again")
 
 
 def refuse_protected_destroy(session: Session, name: str) -> None:
@@ -306,10 +340,35 @@ def destroy(name: str, yes: bool, local: bool) -> None:
         if not yes and not confirm(f"Destroy {name} and the data listed above?", name):
             raise OpsError("not destroyed")
         suffix = name_final_snapshots(session, directory, name)
-        make_plan(session, name, ["-destroy", "-var", f"{applying.SUFFIX_VARIABLE}={suffix}"])
-        if terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan") != 0:
-            raise OpsError("terraform apply (destroy) failed")
+        with keeping_keys(session, directory, name) as kept:
+            make_plan(session, name, ["-destroy", "-var", f"{applying.SUFFIX_VARIABLE}={suffix}"])
+            if terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan") != 0:
+                raise OpsError("terraform apply (destroy) failed")
         print(f"{name} destroyed; final snapshots (where taken) end in {suffix}")
+        for address, values in kept.items():
+            if address.split(".")[0] in KEPT_BY_DESTROY:
+                print(f"kept: {address} {values.get('arn')}: it decrypts those snapshots (README, 'Restoring a "
+                      "destroyed environment'); schedule its deletion once they are gone")  # fmt: skip
+
+
+@contextmanager
+def keeping_keys(session: Session, directory: Path, name: str) -> Iterator[dict[str, dict[str, object]]]:
+    """The keys a destroy keeps, and what it leaves to AWS (modules/settings/protection.py), leave the state
+    first, so the destroy does not delete them; if the destroy fails, they are imported back and a rerun
+    starts over."""
+    kept = applying.kept_in_state(directory, session.env)
+    for address in kept:
+        terraform_or_fail(session, directory, ["state", "rm", "-no-color", address], "keep.log",
+                          f"taking {address} out of {name}'s state failed")  # fmt: skip
+    try:
+        yield kept
+    except BaseException:
+        for address, values in kept.items():
+            code = terraform(session, directory, "import", "-input=false", "-no-color", address, str(values["id"]),
+                             log="keep.log")  # fmt: skip
+            if code != 0:
+                say(f"{address} ({values['id']}) could not be imported back: terraform import {address} {values['id']}")
+        raise
 
 
 def _terraform_in(session: Session) -> applying.Terraform:

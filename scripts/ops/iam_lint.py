@@ -39,7 +39,13 @@ ARN_OF_TYPE = {
     "aws_sns_topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:placeholder",
 }
 # Attributes that are not ARNs, by name.
-SCALAR_OF_ATTRIBUTE = {"partition": "aws", "account_id": ACCOUNT, "region": REGION, "name": "placeholder"}
+SCALAR_OF_ATTRIBUTE = {
+    "partition": "aws",
+    "account_id": ACCOUNT,
+    "region": REGION,
+    "name": "placeholder",
+    "cluster_resource_id": "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY0",  # an Aurora cluster's, in rds-db:connect ARNs
+}
 SECRET_ATTRIBUTES = re.compile(r"master_user_secret\[0\]\.secret_arn$")
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 _BARE_REFERENCE = re.compile(r"=\s((?:data\.)?aws_[\w.\[\]]+)(?=\s*[,}\]])")

@@ -9,7 +9,11 @@
 - ScalingConfigurationInfo only for a serverless (v1) cluster or one given a ScalingConfiguration: moto
   reports an empty one for every cluster, which the provider reads as a scaling_configuration block;
 - a new instance's CA is AWS's default for new instances (rds-ca-rsa2048-g1, not moto's "rds-ca-default"):
-  the provider modifies and reboots an instance whose CA differs from its configuration, waiting on each.
+  the provider modifies and reboots an instance whose CA differs from its configuration, waiting on each;
+- the Data API's HTTP endpoint (EnableHttpEndpoint on CreateDBCluster) is kept for Aurora Serverless v2 and
+  provisioned clusters, as AWS keeps it since the Data API supports them (moto keeps it only for a few
+  Serverless v1 versions and reports false otherwise, a diff on every plan). moto's Data API accepts SQL
+  and runs none.
 """
 
 from __future__ import annotations
@@ -110,6 +114,17 @@ def scaling_configuration_info(self: DBCluster) -> dict[str, Any] | None:
     }
 
 
+DATA_API_ENGINES = ("aurora-postgresql", "aurora-mysql")
+_moto_http_endpoint: property = DBCluster.__dict__["enable_http_endpoint"]
+
+
+def _set_http_endpoint(self: DBCluster, value: bool | None) -> None:
+    _moto_http_endpoint.__set__(self, value)  # moto's rule for Serverless v1
+    if self.engine_mode == "provisioned" and self.engine in DATA_API_ENGINES and value is not None:
+        self._enable_http_endpoint = _truthy(value)
+
+
 def install() -> None:
     patch_backend()
+    replace(DBCluster, "enable_http_endpoint", property(_moto_http_endpoint.fget, _set_http_endpoint))
     replace(DBCluster, "scaling_configuration_info", property(scaling_configuration_info))
