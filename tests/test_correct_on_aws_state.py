@@ -279,7 +279,9 @@ def test_the_switch_needs_the_account_and_belongs_to_one_environment_per_account
     environments: Path, tmp_path: Path
 ) -> None:
     set_key(environments / "stage.toml", "budget", "activate_cost_allocation_tag", "true")
-    with pytest.raises(ConfigError, match=r"stage.toml: budget.activate_cost_allocation_tag = true: expected account_"):
+    with pytest.raises(
+        ConfigError, match=r"stage.toml: budget.activate_cost_allocation_tag = true: expected environment.account_id"
+    ):
         synthesize(environments, tmp_path / "cdktf.out")
     with_accounts(environments, activate_in="prod")
     with pytest.raises(ConfigError, match="stage.toml: .*expected it in one environment per account: prod activates"):

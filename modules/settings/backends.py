@@ -159,11 +159,8 @@ def cost_tag_problems(configs: Sequence[EnvironmentConfig]) -> list[str]:
         account = config.environment.account_id
         where = f"{display(config.source)}: budget.activate_cost_allocation_tag = true"
         if not account:
-            problems.append(
-                f"{where}: expected account_id set under [environment]: the {COST_ALLOCATION_TAG} cost allocation "
-                "tag is account-wide and exactly one state-backend stack per account may activate it"
-            )
-        elif account in owners:
+            continue  # refused by the loader, with the file and the key
+        if account in owners:
             problems.append(
                 f"{where}: expected it in one environment per account: {owners[account]} activates the "
                 f"{COST_ALLOCATION_TAG} cost allocation tag of account {account} already; set it to false here"

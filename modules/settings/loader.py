@@ -19,7 +19,7 @@ from typing import Any
 from modules.settings.alarms import AlarmSettings
 from modules.settings.alerts import AlertSettings, undeliverable
 from modules.settings.app import AppSettings
-from modules.settings.budget import BudgetSettings
+from modules.settings.budget import COST_ALLOCATION_TAG, BudgetSettings
 from modules.settings.cache import ValkeySettings
 from modules.settings.ci import CiSettings
 from modules.settings.database import AuroraSettings
@@ -286,6 +286,14 @@ def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[lis
             f"{label}: ci.github_repository = {describe(ci.github_repository)}: expected environment.account_id set "
             "too: the GitHub OIDC provider exists once per account, and the account names the one bootstrap "
             'that creates it (add account_id = "<12 digits>" under [environment])'
+        )
+    budget = built["budget"]
+    if budget.activate_cost_allocation_tag and not env.account_id:
+        label = _label(sources, ("budget", "activate_cost_allocation_tag"), path)
+        problems.append(
+            f"{label}: budget.activate_cost_allocation_tag = true: expected environment.account_id set too: the "
+            f"{COST_ALLOCATION_TAG} cost allocation tag is account-wide and exactly one state-backend stack per "
+            'account may activate it (add account_id = "<12 digits>" under [environment])'
         )
     network = built["network"]
     zones = usable_zones(region)
