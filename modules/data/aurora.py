@@ -69,13 +69,7 @@ class AuroraServerless(Construct):
             vpc_id=vpc_id,
             port=PORT,
         )
-        subnet_group = aws.db_subnet_group.DbSubnetGroup(
-            self,
-            "subnets",
-            name=resource_name(name_prefix, "aurora", GENERAL),
-            subnet_ids=subnet_ids,
-            description=f"{name_prefix}: Aurora across {subnets_description}",
-        )
+        subnet_group = self._subnet_group(name_prefix, subnet_ids, subnets_description)
         parameter_group = self._parameter_group(name_prefix)
         # RDS would create this group on first export, unencrypted and kept forever.
         log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
@@ -99,6 +93,17 @@ class AuroraServerless(Construct):
         self.app_username = APP_DATABASE_USER
         self.app_connect_arn = db_user_arn(partition, region, account_id, self.resource_id, self.app_username)
         self._master_secret_schedule()
+
+    def _subnet_group(
+        self, name_prefix: str, subnet_ids: list[str], description: str
+    ) -> aws.db_subnet_group.DbSubnetGroup:
+        return aws.db_subnet_group.DbSubnetGroup(
+            self,
+            "subnets",
+            name=resource_name(name_prefix, "aurora", GENERAL),
+            subnet_ids=subnet_ids,
+            description=f"{name_prefix}: Aurora across {description}",
+        )
 
     def _master_secret_schedule(self) -> None:
         rotation = aws.secretsmanager_secret_rotation
