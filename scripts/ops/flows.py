@@ -290,9 +290,12 @@ def database_first(
         print((directory / "database.log").read_text(encoding="utf-8"), file=sys.stderr)
         raise OpsError("terraform apply of the database failed: the state lock is released; fix and run again")
     create_database_user(session, directory, name)
-    _, plan_json = make_plan(session, name, plan_args)
+    _, plan_json = make_plan(session, name, plan_args)  # the rest: scanned and guarded again, as the first was
+    scanned = scan_ok(directory, plan_json)
     if not guard_ok(plan_json, name, allowed):
         raise OpsError("the guard refused the plan (see above)", REFUSED)
+    if not scanned:
+        raise OpsError("the plan scan failed: see the findings above")
 
 
 def create_database_user(session: Session, directory: Path, name: str) -> None:
