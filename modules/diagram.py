@@ -67,6 +67,8 @@ NODES: dict[str, Node] = {
     "aws_sns_topic": Node("observability", "SNS topic"),
     "aws_sns_topic_subscription": Node("observability", "e-mail subscription"),
     "aws_budgets_budget": Node("observability", "budget"),
+    "aws_ce_cost_allocation_tag": Node("observability", "cost allocation tag"),
+    "aws_iam_openid_connect_provider": Node("security", "GitHub OIDC provider"),
     "aws_cloudwatch_log_group": Node("observability", "log group"),
     "aws_backup_vault": Node("backup", "backup vault"),
     "aws_backup_plan": Node("backup", "backup plan"),
@@ -97,10 +99,13 @@ FOLDED: dict[str, str] = {
     "aws_route": "aws_subnet",
     "aws_eip": "aws_nat_gateway",
     "aws_network_interface": "aws_instance",
+    "aws_iam_instance_profile": "aws_instance",
+    "aws_default_security_group": "aws_vpc",
     "aws_vpc_security_group_ingress_rule": "aws_security_group",
     "aws_vpc_security_group_egress_rule": "aws_security_group",
     "aws_kms_alias": "aws_kms_key",
     "aws_secretsmanager_secret_version": "aws_secretsmanager_secret",
+    "aws_secretsmanager_secret_rotation": "aws_secretsmanager_secret",
     "aws_backup_selection": "aws_backup_plan",
     "aws_s3_bucket_lifecycle_configuration": "aws_s3_bucket",
     "aws_s3_bucket_logging": "aws_s3_bucket",
@@ -126,6 +131,13 @@ EDGES: tuple[tuple[str, str, str, str], ...] = (
     ("aws_secretsmanager_secret", "aws_apprunner_service", "secrets", "-.->"),
     ("aws_secretsmanager_secret", "aws_ecs_service", "secrets", "-.->"),
     ("aws_rds_cluster", "aws_rds_cluster_instance", "", "---"),
+    *(
+        (client, nat, "egress", "-->")
+        for client in ("aws_apprunner_vpc_connector", "aws_ecs_service")
+        for nat in ("aws_nat_gateway", "aws_instance")
+    ),
+    ("aws_apprunner_vpc_connector", "aws_vpc_endpoint", "AWS APIs", "-->"),
+    ("aws_ecs_service", "aws_vpc_endpoint", "AWS APIs", "-->"),
     ("aws_nat_gateway", INTERNET, "egress", "-->"),
     ("aws_instance", INTERNET, "egress", "-->"),
     ("aws_cloudwatch_metric_alarm", "aws_sns_topic", "alarm / ok", "-->"),
@@ -180,7 +192,10 @@ def mermaid(document: Mapping[str, Any]) -> str:
     edges = [
         (source, target, label, arrow)
         for source, target, label, arrow in EDGES
-        if (source in counts or source == INTERNET) and (target in counts or target == INTERNET)
+        if (source in counts or source == INTERNET)
+        and (target in counts or target == INTERNET)
+        # In a VPC of its own, the lookup only narrows the connector's subnets to the zones it supports.
+        and not (source == "data.aws_subnets" and "aws_vpc" in counts and target != "aws_apprunner_vpc_connector")
     ]
     lines = ["flowchart LR"]
     if door or any(INTERNET in (source, target) for source, target, *_ in edges):
