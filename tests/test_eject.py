@@ -43,6 +43,17 @@ def test_blocks_split_formatted_hcl_at_top_level_and_keep_leading_comments() -> 
     assert found[0][2] == ["# why", 'resource "aws_x" "a" {', "  b {", "  }", "}"]
 
 
+def test_a_heredoc_is_text_even_where_its_lines_look_like_hcl() -> None:
+    """User data (the NAT instance's) holds a heredoc of its own and lines that end a block in column 0."""
+    script = ["#!/bin/bash", "cat > f <<RULES", "table ip nat {", "}", "", "", "RULES", "}"]
+    text = (
+        'resource "aws_instance" "nat" {\n  user_data = <<EOF\n' + "\n".join(script) + '\nEOF\n}\nvariable "v" {\n}\n'
+    )
+    found = eject.blocks(text)
+    assert [address for _, address, _ in found] == ["aws_instance.nat", "variable.v"]
+    assert found[0][2] == ['resource "aws_instance" "nat" {', "  user_data = <<EOF", *script, "EOF", "}"]
+
+
 @pytest.mark.parametrize("text", ['resource "aws_x" "a" {\n', "locals {\n}\nstray = 1\n"])
 def test_blocks_refuse_what_they_cannot_place(text: str) -> None:
     with pytest.raises(OpsError):

@@ -37,6 +37,7 @@ HCL_FILE, EPHEMERAL_FILE, METADATA_FILE = "cdk.tf", "ephemeral.tf", "metadata.js
 # A top-level block's first line, as `terraform fmt` leaves it (nested blocks are indented).
 _KINDS = "resource|data|ephemeral|variable|output|provider|terraform|locals|moved|import|removed|check"
 _HEADER = re.compile(rf'^({_KINDS})\b(?: "([^"]+)")?(?: "([^"]+)")? *\{{ *(\}})?\s*$')
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")  # a heredoc string opens: its end marker
 _BACKEND = re.compile(r'^(\s*)backend "s3" \{\n(?:.*\n)*?\1\}\n', re.M)
 # Where blocks without a construct path go, by kind.
 _FILES_BY_KIND = {"terraform": "versions.tf", "provider": "providers.tf", "variable": "variables.tf",
@@ -73,8 +74,16 @@ def blocks(text: str) -> list[tuple[str, str, list[str]]]:
     found: list[tuple[str, str, list[str]]] = []
     pending: list[str] = []
     current: list[str] | None = None
+    heredoc: str | None = None  # inside a heredoc string (user data...): its lines are text, kept as they are
     for line in text.splitlines():
+        if current is not None and heredoc is not None:
+            current.append(line)
+            heredoc = None if line.strip() == heredoc else heredoc
+            continue
         if current is not None:
+            opened = _HEREDOC.search(line)
+            if opened:
+                heredoc = opened.group(1)
             if not line.strip() and not current[-1].strip():
                 continue  # one blank line at most
             if line == "}" and not current[-1].strip():
