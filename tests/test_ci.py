@@ -28,7 +28,11 @@ ACCOUNT = "111111111111"
 
 
 def with_ci(environments: Path, *, prod_region: str = "eu-west-1", account: str = ACCOUNT) -> Path:
-    """stage and prod in one account, prod in another region: two backends, one OIDC provider."""
+    """stage and prod in one account, prod in another region: two backends, one OIDC provider. A user's
+    own environment files beside them move to that account too (one account per project and region)."""
+    for path in sorted(environments.glob("*.toml")):
+        if not path.name.startswith("_") and path.stem not in ("stage", "prod"):
+            set_key(path, "environment", "account_id", f'"{account}"')
     for name in ("stage", "prod"):
         path = environments / f"{name}.toml"
         set_key(path, "environment", "account_id", f'"{account}"')

@@ -40,7 +40,9 @@ def fixture_json(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], di
 def stage_file(tmp_path: Path) -> Path:
     target = tmp_path / "environments"
     shutil.copytree(ROOT / "environments", target)
-    (target / "prod.toml").unlink()
+    for other in target.glob("*.toml"):  # prod, and any environment of the user's own
+        if not other.name.startswith("_") and other.stem != "stage":
+            other.unlink()
     return target / "stage.toml"
 
 
