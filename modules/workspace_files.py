@@ -112,6 +112,30 @@ def _unquote_references(match: re.Match[str]) -> str:
     return match.group(1) + match.group(2).replace('"', "")
 
 
+# A lifecycle's preconditions and postconditions, which the HCL renderer writes as a list attribute
+# (``postcondition = [{...},]``) where HCL wants one block each.
+_CONDITION_LIST = re.compile(
+    r"^(\s*)(precondition|postcondition) = \[\n((?:\{\n(?:(?!\},?\n).*\n)*?\},?\n)+)\]\n", re.M
+)
+_CONDITION = re.compile(r"\{\n((?:(?!\},?\n).*\n)*?)\},?\n")
+
+
+# A multi-line string, which the HCL renderer writes as a heredoc with one newline more than the value has.
+_HEREDOC_VALUE = re.compile(r"= <<EOF\n(.*?)\nEOF\n", re.S)
+
+
+def _exact_heredoc(match: re.Match[str]) -> str:
+    body = match.group(1)
+    if body.endswith("\n"):  # the value's own last newline: the renderer's extra one goes
+        return f"= <<EOF\n{body}EOF\n"
+    return f"= chomp(<<EOF\n{body}\nEOF\n)\n"  # a value without a last newline
+
+
+def _condition_blocks(match: re.Match[str]) -> str:
+    indent, kind, items = match.groups()
+    return "".join(f"{indent}{kind} {{\n{body}{indent}}}\n" for body in _CONDITION.findall(items))
+
+
 def _with_defaults(text: str, variables: Mapping[str, Any]) -> str:
     """``text`` with every variable default of the JSON form that the HCL renderer left out put back."""
     lines = text.split("\n")
@@ -131,12 +155,14 @@ def _with_defaults(text: str, variables: Mapping[str, Any]) -> str:
 def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
     """``cdktf synth --hcl`` leaves out the blocks its HCL renderer does not know (``ephemeral``):
     write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one; and it quotes
-    lifecycle and depends_on references, which HCL takes bare; and it drops a variable's empty default
-    (``default = \"\"``), which turns an optional variable into a required one."""
+    lifecycle and depends_on references, which HCL takes bare; it writes lifecycle conditions as a list
+    attribute, where HCL wants blocks; it gives a multi-line string one newline too many; and it drops a
+    variable's empty default (``default = \"\"``), which turns an optional variable into a required one."""
     hcl = stack_dir / "cdk.tf"
     if not hcl.exists():
         return
     text = _QUOTED_REFERENCES.sub(_unquote_references, hcl.read_text(encoding="utf-8"))
+    text = _HEREDOC_VALUE.sub(_exact_heredoc, _CONDITION_LIST.sub(_condition_blocks, text))
     hcl.write_text(_with_defaults(text, document.get("variable", {})), encoding="utf-8")
     blocks = []
     for kind, named in sorted(document.get("ephemeral", {}).items()):

@@ -101,3 +101,26 @@ def test_another_region_says_the_prices_are_us_east_1s(stack_json) -> None:
     moved = dataclasses.replace(config, environment=dataclasses.replace(config.environment, region="eu-west-1"))
     lines = {line.item: line.basis for line in idle_cost(moved, count(stack_json("stage")))}
     assert lines["Region"] == "prices above are us-east-1's; eu-west-1 differs"
+
+
+def test_the_hcl_fixes_give_blocks_for_conditions_and_the_exact_multi_line_string(tmp_path: Path) -> None:
+    """What cdktf's HCL renderer writes for a lifecycle postcondition (a list attribute, which HCL refuses)
+    and for a multi-line string (a heredoc one newline longer than the value), as complete_hcl mends it."""
+    from modules.workspace_files import complete_hcl
+
+    rendered = (
+        'resource "aws_instance" "a" {\n'
+        "user_data = <<EOF\n#!/bin/bash\necho hi\n\nEOF\n"
+        "description = <<EOF\nno last newline\nEOF\n"
+        'lifecycle {\n  postcondition = [\n{\ncondition = true\nerror_message = "one"\n},\n'
+        '{\ncondition = false\nerror_message = "two"\n},\n]\n}\n}\n'
+    )
+    (tmp_path / "cdk.tf").write_text(rendered, encoding="utf-8")
+    complete_hcl(tmp_path, {})
+    assert (tmp_path / "cdk.tf").read_text(encoding="utf-8") == (
+        'resource "aws_instance" "a" {\n'
+        "user_data = <<EOF\n#!/bin/bash\necho hi\nEOF\n"
+        "description = chomp(<<EOF\nno last newline\nEOF\n)\n"
+        'lifecycle {\n  postcondition {\ncondition = true\nerror_message = "one"\n  }\n'
+        '  postcondition {\ncondition = false\nerror_message = "two"\n  }\n}\n}\n'
+    )

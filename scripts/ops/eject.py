@@ -129,7 +129,12 @@ def _skips(stack: Path) -> dict[str, list[str]]:
     comments: dict[str, list[str]] = defaultdict(list)
     for item in json.loads((stack / SUPPRESSIONS_FILE).read_text(encoding="utf-8")):
         reason = " ".join(str(item["reason"]).split())
-        comments[item["resource"]].append(f"  #checkov:skip={item['check_id']}:{reason}")
+        if item.get("plan_only"):  # checkov finds it only in a plan, where no comment reaches it
+            comments[item["resource"]].append(
+                f"  # checkov finds {item['check_id']} only when it scans a plan (--skip-check it there): {reason}"
+            )
+        else:
+            comments[item["resource"]].append(f"  #checkov:skip={item['check_id']}:{reason}")
     return comments
 
 
