@@ -232,6 +232,8 @@ class EnvironmentStack(Stack):
             log_retention_days=config.environment.log_retention_days,
             # Local mode only: moto evaluates bucket policies without their conditions (see the state backend).
             tls_only_buckets=not self.local_endpoint,
+            # The local AWS starts no container: a service there never reaches a steady state.
+            wait_for_steady_state=not self.local_endpoint,
         )
 
     def _observability(self) -> None:
@@ -277,7 +279,7 @@ class EnvironmentStack(Stack):
             target = CiTarget(
                 repository=config.ci.github_repository, environment=env.name, project=env.project,
                 prefix=env.prefix, region=env.region, account_id=env.account_id, partition=self.partition,
-                key_arn=self.key.arn,
+                key_arn=self.key.arn, platform=config.app.platform, hosted_zone_id=config.app.hosted_zone_id,
             )  # fmt: skip
             self.ci = CiRoles(self, "ci", target=target)
 
