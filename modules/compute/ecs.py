@@ -58,6 +58,31 @@ ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # query,
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # HSTS, X-Content-Type-Options, X-Frame-Options...
 SECONDS_PER_REQUEST = 1  # the max_concurrency -> ALBRequestCountPerTarget mapping (module docstring)
 CPU_TARGET_PERCENT = 70
+NO_WAF = (
+    "No WAF web ACL: a web ACL costs at least 5 USD/month plus 1 USD per rule; the load balancer drops invalid "
+    "headers and the service authenticates every API call"
+)
+# What checkov finds on CloudFront with its default certificate in front of a load balancer without one.
+CDN_SUPPRESSIONS = {
+    "CKV_AWS_174": "The default *.cloudfront.net certificate cannot be pinned to TLS 1.2; CloudFront "
+    "still negotiates TLS 1.2+ with modern clients (set domain for a policy of your own)",
+    "CKV2_AWS_42": "A custom certificate needs a domain; without one the default certificate is what "
+    "gives the service an HTTPS URL",
+    "CKV_AWS_305": "An API has no root document: / is the application's own route",
+    "CKV2_AWS_32": "AWS's managed SecurityHeadersPolicy is attached by its id (response_headers_policy_id); "
+    "checkov looks only for a policy resource of this stack",
+    "CKV2_AWS_47": NO_WAF,
+    "CKV_AWS_68": NO_WAF,
+    "CKV_AWS_86": "The load balancer's access logs record every request CloudFront forwards; standard "
+    "logging would need an ACL-enabled bucket",
+    "CKV_AWS_310": "One origin: the load balancer is the service; a failover origin would be a second deployment",
+    "CKV_AWS_374": "The API is served worldwide; no country is excluded by design",
+}
+NO_TLS_TO_ORIGIN = (
+    "CloudFront reaches the load balancer over HTTP: without a domain there is no certificate the load "
+    "balancer could present; viewers get HTTPS from CloudFront, and only CloudFront's addresses with "
+    "the secret header are served (set domain for end-to-end TLS)"
+)
 
 
 def requests_per_target(max_concurrency: int) -> int:
@@ -241,6 +266,50 @@ class EcsService(Construct):
         self, prefix: str, vpc_id: str, subnet_ids: list[str], log_retention_days: int, tls_only: bool
     ) -> None:
         settings, workload = self.settings, self.workload
+        self._load_balancer_group(prefix, vpc_id)
+        self.logs = self._access_log_bucket(prefix, log_retention_days, tls_only)
+        self.alb = aws.lb.Lb(
+            self,
+            "alb",
+            name=resource_name(prefix, "", LOAD_BALANCER),
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[self.alb_group.id],
+            subnets=subnet_ids,
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="defensive",
+            access_logs=aws.lb.LbAccessLogs(bucket=self.logs.name, prefix="alb", enabled=True),
+            # The bucket policy must let the load balancer in before it checks the bucket.
+            depends_on=[self.logs.policy] if self.logs.policy else None,
+        )
+        suppress(self.alb, "CKV2_AWS_28", NO_WAF)
+        self.target_group = aws.lb_target_group.LbTargetGroup(
+            self,
+            "targets",
+            name=resource_name(prefix, "app", LOAD_BALANCER),
+            port=workload.port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=vpc_id,
+            deregistration_delay="30",
+            health_check=aws.lb_target_group.LbTargetGroupHealthCheck(
+                path=workload.health_check_path,
+                protocol="HTTP",
+                matcher="200-399",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+        )
+        if settings.domain:
+            self._domain_front(settings.domain, settings.hosted_zone_id or "")
+        else:
+            self._cloudfront_front(prefix)
+
+    def _load_balancer_group(self, prefix: str, vpc_id: str) -> None:
+        """The load balancer's security group, and the one way into the tasks: from it, on their port."""
+        workload = self.workload
         self.alb_group = aws.security_group.SecurityGroup(
             self,
             "alb_security_group",
@@ -270,50 +339,6 @@ class EcsService(Construct):
             to_port=workload.port,
             description="To the service's tasks on their port",
         )
-        self.logs = self._access_log_bucket(prefix, log_retention_days, tls_only)
-        self.alb = aws.lb.Lb(
-            self,
-            "alb",
-            name=resource_name(prefix, "", LOAD_BALANCER),
-            load_balancer_type="application",
-            internal=False,
-            security_groups=[self.alb_group.id],
-            subnets=subnet_ids,
-            drop_invalid_header_fields=True,
-            desync_mitigation_mode="defensive",
-            access_logs=aws.lb.LbAccessLogs(bucket=self.logs.name, prefix="alb", enabled=True),
-            # The bucket policy must let the load balancer in before it checks the bucket.
-            depends_on=[self.logs.policy] if self.logs.policy else None,
-        )
-        suppress(
-            self.alb,
-            "CKV2_AWS_28",
-            "No WAF web ACL: a web ACL costs at least 5 USD/month plus 1 USD per rule; the load balancer "
-            "drops invalid headers and the service authenticates every API call",
-        )
-        self.target_group = aws.lb_target_group.LbTargetGroup(
-            self,
-            "targets",
-            name=resource_name(prefix, "app", LOAD_BALANCER),
-            port=workload.port,
-            protocol="HTTP",
-            target_type="ip",
-            vpc_id=vpc_id,
-            deregistration_delay="30",
-            health_check=aws.lb_target_group.LbTargetGroupHealthCheck(
-                path=workload.health_check_path,
-                protocol="HTTP",
-                matcher="200-399",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),
-        )
-        if settings.domain:
-            self._domain_front(settings.domain, settings.hosted_zone_id or "")
-        else:
-            self._cloudfront_front(prefix)
 
     def _access_log_bucket(self, prefix: str, retention_days: int, tls_only: bool) -> PrivateBucket:
         """The load balancer's access logs: SSE-S3, the only encryption ALB log delivery supports."""
@@ -358,34 +383,7 @@ class EcsService(Construct):
 
     def _domain_front(self, domain: str, zone_id: str) -> None:
         """ACM certificate validated in Route 53, HTTPS listener, HTTP redirected, alias record."""
-        certificate = aws.acm_certificate.AcmCertificate(
-            self,
-            "certificate",
-            domain_name=domain,
-            validation_method="DNS",
-            key_algorithm="EC_prime256v1",
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-        )
-        # One name, no alternative names: exactly one validation record, known before apply (a for_each
-        # over domain_validation_options is not: provider issue 23460).
-        logical_id = TerraformStack.of(self).get_logical_id(certificate)
-        option = f"tolist(aws_acm_certificate.{logical_id}.domain_validation_options)[0]"
-        validation = aws.route53_record.Route53Record(
-            self,
-            "certificate_validation",
-            zone_id=zone_id,
-            name=f"${{{option}.resource_record_name}}",
-            type=f"${{{option}.resource_record_type}}",
-            records=[f"${{{option}.resource_record_value}}"],
-            ttl=300,
-            allow_overwrite=True,
-        )
-        validated = aws.acm_certificate_validation.AcmCertificateValidation(
-            self,
-            "certificate_validated",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[validation.fqdn],
-        )
+        certificate_arn = self._certificate(domain, zone_id)
         listener = aws.lb_listener
         self.https_listener = listener.LbListener(
             self,
@@ -394,7 +392,7 @@ class EcsService(Construct):
             port=HTTPS_PORT,
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,
-            certificate_arn=validated.certificate_arn,
+            certificate_arn=certificate_arn,
             default_action=[listener.LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
         )
         listener.LbListener(
@@ -443,6 +441,39 @@ class EcsService(Construct):
         )
         self.url = f"https://{domain}"
         self.distribution: aws.cloudfront_distribution.CloudfrontDistribution | None = None
+
+    def _certificate(self, domain: str, zone_id: str) -> str:
+        """An ACM certificate for ``domain``, validated through a record in the zone; its ARN once valid."""
+        certificate = aws.acm_certificate.AcmCertificate(
+            self,
+            "certificate",
+            domain_name=domain,
+            validation_method="DNS",
+            key_algorithm="EC_prime256v1",
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+        # One name, no alternative names: exactly one validation record, known before apply (a for_each
+        # over domain_validation_options is not: provider issue 23460).
+        logical_id = TerraformStack.of(self).get_logical_id(certificate)
+        option = f"tolist(aws_acm_certificate.{logical_id}.domain_validation_options)[0]"
+        validation = aws.route53_record.Route53Record(
+            self,
+            "certificate_validation",
+            zone_id=zone_id,
+            name=f"${{{option}.resource_record_name}}",
+            type=f"${{{option}.resource_record_type}}",
+            records=[f"${{{option}.resource_record_value}}"],
+            ttl=300,
+            allow_overwrite=True,
+        )
+        validated = aws.acm_certificate_validation.AcmCertificateValidation(
+            self,
+            "certificate_validated",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[validation.fqdn],
+        )
+        arn: str = validated.certificate_arn
+        return arn
 
     def _origin_secret(self, prefix: str) -> str:
         """The header value only this distribution sends: drawn by Secrets Manager, never in the JSON."""
@@ -500,6 +531,12 @@ class EcsService(Construct):
             "The source is CloudFront's origin-facing managed prefix list, not 0.0.0.0/0; checkov reads any "
             "rule without a security group source as open to the internet",
         )
+        self._origin_listener(header_value)
+        self.distribution = self._distribution(prefix, header_value)
+        self.url = f"https://{self.distribution.domain_name}"
+
+    def _origin_listener(self, header_value: str) -> None:
+        """HTTP from CloudFront: 403 unless the request carries the secret header."""
         listener = aws.lb_listener
         self.listener = listener.LbListener(
             self,
@@ -531,17 +568,16 @@ class EcsService(Construct):
                 )
             ],
         )
-        no_tls = (
-            "CloudFront reaches the load balancer over HTTP: without a domain there is no certificate the load "
-            "balancer could present; viewers get HTTPS from CloudFront, and only CloudFront's addresses with "
-            "the secret header are served (set domain for end-to-end TLS)"
-        )
+        no_tls = NO_TLS_TO_ORIGIN
         for check_id in ("CKV_AWS_2", "CKV_AWS_103"):
             suppress(self.listener, check_id, no_tls)
         suppress(self.alb, "CKV2_AWS_20", no_tls)
         suppress(self.target_group, "CKV_AWS_378", no_tls)
+
+    def _distribution(self, prefix: str, header_value: str) -> aws.cloudfront_distribution.CloudfrontDistribution:
+        """CloudFront with its default certificate, nothing cached, the secret header added to every request."""
         distribution = aws.cloudfront_distribution
-        self.distribution = distribution.CloudfrontDistribution(
+        cdn = distribution.CloudfrontDistribution(
             self,
             "cdn",
             comment=f"{prefix}: HTTPS in front of the load balancer",
@@ -582,25 +618,9 @@ class EcsService(Construct):
                 cloudfront_default_certificate=True
             ),
         )
-        cdn_reasons = {
-            "CKV_AWS_174": "The default *.cloudfront.net certificate cannot be pinned to TLS 1.2; CloudFront "
-            "still negotiates TLS 1.2+ with modern clients (set domain for a policy of your own)",
-            "CKV2_AWS_42": "A custom certificate needs a domain; without one the default certificate is what "
-            "gives the service an HTTPS URL",
-            "CKV_AWS_305": "An API has no root document: / is the application's own route",
-            "CKV2_AWS_32": "AWS's managed SecurityHeadersPolicy is attached by its id (response_headers_policy_id); "
-            "checkov looks only for a policy resource of this stack",
-            "CKV2_AWS_47": "No WAF web ACL (at least 5 USD/month plus rules); the service authenticates every API call",
-            "CKV_AWS_68": "No WAF web ACL (at least 5 USD/month plus rules); the service authenticates every API call",
-            "CKV_AWS_86": "The load balancer's access logs record every request CloudFront forwards; standard "
-            "logging would need an ACL-enabled bucket",
-            "CKV_AWS_310": "One origin: the load balancer is the service; a failover origin would be a second "
-            "deployment",
-            "CKV_AWS_374": "The API is served worldwide; no country is excluded by design",
-        }
-        for check_id, reason in cdn_reasons.items():
-            suppress(self.distribution, check_id, reason)
-        self.url = f"https://{self.distribution.domain_name}"
+        for check_id, reason in CDN_SUPPRESSIONS.items():
+            suppress(cdn, check_id, reason)
+        return cdn
 
     # -- service and scaling -------------------------------------------------------------------------
 
