@@ -18,6 +18,7 @@ import pytest
 
 from main import synthesize
 from modules.compute.ecs import requests_per_target
+from modules.observability.metrics import PUBLISHED
 from modules.settings import ConfigError, load_environment, load_environments
 from modules.settings.cost import count, idle_cost, total
 from modules.settings.protection import STATEFUL_TYPES
@@ -389,3 +390,13 @@ def test_ecs_environments_validate_and_pass_checkov_in_both_network_modes(
         assert item["validate"] == "valid", name
         assert item["failed"] == [] and item["stale"] == [] and item["passed"] > 0, name
         assert item["iam_failed"] == [] and item["iam_stale"] == [], name
+
+
+def test_every_ecs_alarm_watches_a_published_metric(ecs_json: Callable[[str], dict]) -> None:
+    for name in ("ecs-default-vpc", "ecs-domain"):
+        for alarm_id, alarm in resources(ecs_json(name), "aws_cloudwatch_metric_alarm").items():
+            if "namespace" not in alarm:  # a metric query (the database's awake-only alarms)
+                continue
+            published = PUBLISHED[alarm["namespace"]]
+            assert alarm["metric_name"] in published.metrics, alarm_id
+            assert set(alarm["dimensions"]) <= published.dimensions, alarm_id

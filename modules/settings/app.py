@@ -134,7 +134,8 @@ class AppSettings:
         default=None,
     )
     read_only_root_filesystem: bool | None = setting(
-        "ecs only: the container's root filesystem is read-only (the app writes only to /tmp, a volume of the task); unset: true",
+        "ecs only: the container's root filesystem is read-only (the app writes only to /tmp, a volume of the "
+        "task); unset: true",
         default=None,
     )
     domain: str | None = setting(
