@@ -56,7 +56,14 @@ class AppFirewall(Construct):
     (``modules/compute/ecs.py``)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, name_prefix: str, vpc_id: str, egress: str, runs_on: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str,
+        vpc_id: str,
+        egress: str,
+        runs_on: str = RUNS_ON["apprunner"],
     ) -> None:
         super().__init__(scope, construct_id)
         self.connections: Connections = security_group(
