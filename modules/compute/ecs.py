@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 
 from modules.compute import Workload
-from modules.framework import Construct, TerraformResourceLifecycle, TerraformStack, aws
+from modules.framework import Construct, TerraformResource, TerraformResourceLifecycle, TerraformStack, aws
 from modules.security.iam import policy_document, service_role, statement
 from modules.settings.app import AppSettings
 from modules.settings.naming import (
@@ -411,6 +411,23 @@ class EcsService(Construct):
             ],
         )
         self.listener = self.https_listener
+        self.routes: list[TerraformResource] = [self.https_listener]
+        self._open_to_internet()
+        aws.route53_record.Route53Record(
+            self,
+            "alias",
+            zone_id=zone_id,
+            name=domain,
+            type="A",
+            alias=aws.route53_record.Route53RecordAlias(
+                name=self.alb.dns_name, zone_id=self.alb.zone_id, evaluate_target_health=True
+            ),
+        )
+        self.url = f"https://{domain}"
+        self.distribution: aws.cloudfront_distribution.CloudfrontDistribution | None = None
+
+    def _open_to_internet(self) -> None:
+        """With a domain, the load balancer is the public endpoint: HTTPS, and HTTP to be redirected."""
         for port, why in ((HTTPS_PORT, "HTTPS from anywhere: the service's public endpoint"),
                           (HTTP_PORT, "HTTP from anywhere, only to be redirected to HTTPS")):  # fmt: skip
             rule = aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(
@@ -429,18 +446,6 @@ class EcsService(Construct):
                     "CKV_AWS_260",
                     "Port 80 is open only for the listener that redirects every request to HTTPS (HTTP_301)",
                 )
-        aws.route53_record.Route53Record(
-            self,
-            "alias",
-            zone_id=zone_id,
-            name=domain,
-            type="A",
-            alias=aws.route53_record.Route53RecordAlias(
-                name=self.alb.dns_name, zone_id=self.alb.zone_id, evaluate_target_health=True
-            ),
-        )
-        self.url = f"https://{domain}"
-        self.distribution: aws.cloudfront_distribution.CloudfrontDistribution | None = None
 
     def _certificate(self, domain: str, zone_id: str) -> str:
         """An ACM certificate for ``domain``, validated through a record in the zone; its ARN once valid."""
@@ -568,6 +573,7 @@ class EcsService(Construct):
                 )
             ],
         )
+        self.routes = [self.listener, self.origin_rule]
         no_tls = NO_TLS_TO_ORIGIN
         for check_id in ("CKV_AWS_2", "CKV_AWS_103"):
             suppress(self.listener, check_id, no_tls)
@@ -658,11 +664,11 @@ class EcsService(Construct):
             # Auto scaling owns the task count once the service runs.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
             # The roles' policies before a task starts; the app runs its migrations on start, so the
-            # database too; the listener, or the target group belongs to no load balancer yet.
+            # database too; the listener (and its rule), or the target group belongs to no load balancer yet.
             depends_on=[
                 self.execution_role_policy,
                 self.task_role_policy,
-                self.listener,
+                *self.routes,
                 *workload.start_after,
             ],
         )
