@@ -35,7 +35,7 @@ GROUPS = {
     "security": "Keys and secrets",
     "observability": "Alarms, logs and budget",
     "backup": "Backup",
-    "state": "Terraform state",
+    "state": "Buckets and Terraform state",
     "other": "Other resources",
 }
 # Resource types (data sources as data.<type>) shown as a node: group and label.
@@ -43,6 +43,8 @@ NODES: dict[str, Node] = {
     "aws_cloudfront_distribution": Node("edge", "CloudFront distribution"),
     "aws_wafv2_web_acl": Node("edge", "WAF web ACL"),
     "aws_lb": Node("edge", "load balancer"),
+    "aws_acm_certificate": Node("edge", "ACM certificate"),
+    "aws_route53_record": Node("edge", "Route 53 record"),
     "aws_apprunner_service": Node("app", "App Runner service"),
     "aws_apprunner_vpc_connector": Node("app", "VPC connector"),
     "aws_ecs_cluster": Node("app", "ECS cluster"),
@@ -84,6 +86,10 @@ FOLDED: dict[str, str] = {
     "aws_ecr_lifecycle_policy": "aws_ecr_repository",
     "aws_lb_listener": "aws_lb",
     "aws_lb_target_group": "aws_lb",
+    "aws_lb_listener_rule": "aws_lb",
+    "aws_acm_certificate_validation": "aws_acm_certificate",
+    "aws_appautoscaling_target": "aws_ecs_service",
+    "aws_appautoscaling_policy": "aws_ecs_service",
     "aws_wafv2_web_acl_association": "aws_wafv2_web_acl",
     "aws_iam_role": "the service or feature that assumes it",
     "aws_iam_role_policy": "the role's user",
@@ -138,6 +144,9 @@ EDGES: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("aws_apprunner_vpc_connector", "aws_vpc_endpoint", "AWS APIs", "-->"),
     ("aws_ecs_service", "aws_vpc_endpoint", "AWS APIs", "-->"),
+    ("aws_route53_record", "aws_lb", "alias", "-.->"),
+    ("aws_acm_certificate", "aws_lb", "TLS", "-.->"),
+    ("aws_lb", "aws_s3_bucket", "access logs", "-.->"),
     ("aws_nat_gateway", INTERNET, "egress", "-->"),
     ("aws_instance", INTERNET, "egress", "-->"),
     ("aws_cloudwatch_metric_alarm", "aws_sns_topic", "alarm / ok", "-->"),
@@ -196,6 +205,8 @@ def mermaid(document: Mapping[str, Any]) -> str:
         and (target in counts or target == INTERNET)
         # In a VPC of its own, the lookup only narrows the connector's subnets to the zones it supports.
         and not (source == "data.aws_subnets" and "aws_vpc" in counts and target != "aws_apprunner_vpc_connector")
+        # A load balancer's access-log bucket is SSE-S3 (ALB log delivery takes no KMS key).
+        and not (source == "aws_kms_key" and target == "aws_s3_bucket" and "aws_lb" in counts)
     ]
     lines = ["flowchart LR"]
     if door or any(INTERNET in (source, target) for source, target, *_ in edges):

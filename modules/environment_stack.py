@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from modules import local_aws
-from modules.compute import AppFirewall, Workload, secret_reference
+from modules.compute import RUNS_ON, AppFirewall, Workload, secret_reference
 from modules.compute.apprunner import AppRunnerService
 from modules.compute.ecr import ContainerRepository, EcrSettings
+from modules.compute.ecs import EcsService
 from modules.data.aurora import AuroraServerless
 from modules.data.backup import BackupSettings, DatabaseBackup
 from modules.data.valkey import ValkeyCache
@@ -13,7 +14,7 @@ from modules.framework import Construct, S3Backend, TerraformVariable, Terraform
 from modules.network import Network
 from modules.network.dedicated_vpc import DedicatedVpc
 from modules.network.default_vpc import DefaultVpc
-from modules.observability.alarms import AlarmTargets, ServiceAlarms
+from modules.observability.alarms import AlarmTargets, EcsTargets, ServiceAlarms
 from modules.observability.budget import CostBudget
 from modules.protection import protect
 from modules.security.ci_roles import CiRoles, CiTarget
@@ -93,13 +94,19 @@ class EnvironmentStack(Stack):
             ],
         )
         self.network = self._network()
+        self.runs_on = RUNS_ON[self.config.app.platform]
         self.app_firewall = AppFirewall(
-            self, "app", name_prefix=prefix, vpc_id=self.network.vpc_id, egress=self.network.https_egress
+            self,
+            "app",
+            name_prefix=prefix,
+            vpc_id=self.network.vpc_id,
+            egress=self.network.https_egress,
+            runs_on=self.runs_on,
         )
         if self.network.endpoints:
             self.network.endpoints.allow_from(
                 self.app_firewall.connections,
-                ingress="HTTPS from the App Runner VPC connector",
+                ingress=f"HTTPS from the {self.runs_on}",
                 egress="HTTPS to the interface endpoints",
             )
         self.secrets = AppSecrets(
@@ -124,6 +131,7 @@ class EnvironmentStack(Stack):
             kms_key_arn=self.key.arn,
             log_retention_days=env.log_retention_days,
             partition=self.partition,
+            public_ingress=self.config.app.ecs,  # the load balancer
         )
 
     def _data_tier(self) -> None:
@@ -180,10 +188,10 @@ class EnvironmentStack(Stack):
         )
         app = self.app_firewall.connections
         self.database.connections.allow_from(
-            app, ingress="PostgreSQL from the App Runner VPC connector", egress="PostgreSQL to Aurora"
+            app, ingress=f"PostgreSQL from the {self.runs_on}", egress="PostgreSQL to Aurora"
         )
         self.cache.connections.allow_from(
-            app, ingress="Valkey from the App Runner VPC connector", egress="Valkey (TLS) to the cache"
+            app, ingress=f"Valkey from the {self.runs_on}", egress="Valkey (TLS) to the cache"
         )
 
     def _compute(self) -> None:
@@ -204,11 +212,28 @@ class EnvironmentStack(Stack):
                 )
             ],
         )
-        self.service = AppRunnerService(
+        workload = self._workload(image_tag.string_value)
+        self.service: AppRunnerService | None = None
+        self.ecs: EcsService | None = None
+        if not config.app.ecs:
+            self.service = AppRunnerService(self, "service", settings=config.app, workload=workload)
+            return
+        self.ecs = EcsService(
             self,
-            "service",
+            "ecs",
             settings=config.app,
-            workload=self._workload(image_tag.string_value),
+            workload=workload,
+            vpc_id=self.network.vpc_id,
+            public_subnet_ids=self.network.public_subnet_ids,
+            # The default VPC has no NAT: a task without a public address could not pull its image.
+            public_task_ip=not config.network.dedicated,
+            account_id=self.account_id,
+            partition=self.partition,
+            log_retention_days=config.environment.log_retention_days,
+            # Local mode only: moto evaluates bucket policies without their conditions (see the state backend).
+            tls_only_buckets=not self.local_endpoint,
+            # The local AWS starts no container: a service there never reaches a steady state.
+            wait_for_steady_state=not self.local_endpoint,
         )
 
     def _observability(self) -> None:
@@ -227,8 +252,17 @@ class EnvironmentStack(Stack):
             settings=config.alarms,
             targets=AlarmTargets(
                 name_prefix=env.prefix,
-                apprunner_service_name=self.service.service_name,
-                apprunner_service_id=self.service.service_id,
+                apprunner_service_name=self.service.service_name if self.service else "",
+                apprunner_service_id=self.service.service_id if self.service else "",
+                ecs=EcsTargets(
+                    cluster_name=self.ecs.cluster_name,
+                    service_name=self.ecs.service_name,
+                    load_balancer=self.ecs.alb.arn_suffix,
+                    target_group=self.ecs.target_group.arn_suffix,
+                    min_tasks=config.app.min_instances,
+                )
+                if self.ecs
+                else None,
                 aurora_cluster_id=self.database.identifier,
                 aurora_capacity=(config.database.min_acu, config.database.max_acu),
                 valkey_node_ids=self.cache.node_ids,
@@ -245,7 +279,7 @@ class EnvironmentStack(Stack):
             target = CiTarget(
                 repository=config.ci.github_repository, environment=env.name, project=env.project,
                 prefix=env.prefix, region=env.region, account_id=env.account_id, partition=self.partition,
-                key_arn=self.key.arn,
+                key_arn=self.key.arn, platform=config.app.platform, hosted_zone_id=config.app.hosted_zone_id,
             )  # fmt: skip
             self.ci = CiRoles(self, "ci", target=target)
 
@@ -291,17 +325,11 @@ class EnvironmentStack(Stack):
             start_after=tuple(self.database.instances),
         )
 
-    def _outputs(self) -> None:
-        service, database, cache = self.service, self.database, self.cache
-        if self.ci:
-            self.outputs(
-                {
-                    "ci_plan_role_arn": (self.ci.plan_role_arn, "Role the pull-request plan job assumes (OIDC)"),
-                    "ci_apply_role_arn": (self.ci.apply_role_arn, "Role the deploy job assumes (OIDC, environment)"),
-                }
-            )
-        self.outputs(
-            {
+    def _compute_outputs(self) -> dict[str, tuple[object, str]]:
+        """The service's URL and names: App Runner's, or the ECS cluster's, service's and load balancer's."""
+        if self.service:
+            service = self.service
+            return {
                 "app_url": (service.url, "HTTPS URL of the service"),
                 "apprunner_service_arn": (
                     service.arn,
@@ -311,6 +339,34 @@ class EnvironmentStack(Stack):
                     service.service_name,
                     "Name of the App Runner service (log group /aws/apprunner/<name>/...)",
                 ),
+            }
+        assert self.ecs
+        ecs = self.ecs
+        outputs: dict[str, tuple[object, str]] = {
+            "app_url": (ecs.url, "HTTPS URL of the service (the domain, or the CloudFront distribution)"),
+            "ecs_cluster_name": (ecs.cluster_name, "Name of the ECS cluster"),
+            "ecs_service_name": (ecs.service_name, "Name of the ECS service (aws ecs update-service ...)"),
+            "ecs_task_definition_family": (ecs.task_definition.family, "Task definition family of the service"),
+            "ecs_log_group_name": (ecs.log_group.name, "CloudWatch log group of the service's containers"),
+            "load_balancer_dns_name": (ecs.alb.dns_name, "DNS name of the Application Load Balancer"),
+            "load_balancer_access_log_bucket": (ecs.logs.name, "Bucket receiving the load balancer's access logs"),
+        }
+        if ecs.distribution:
+            outputs["cloudfront_distribution_id"] = (ecs.distribution.id, "CloudFront distribution serving app_url")
+        return outputs
+
+    def _outputs(self) -> None:
+        database, cache = self.database, self.cache
+        if self.ci:
+            self.outputs(
+                {
+                    "ci_plan_role_arn": (self.ci.plan_role_arn, "Role the pull-request plan job assumes (OIDC)"),
+                    "ci_apply_role_arn": (self.ci.apply_role_arn, "Role the deploy job assumes (OIDC, environment)"),
+                }
+            )
+        self.outputs(
+            {
+                **self._compute_outputs(),
                 "ecr_repository_url": (self.repository.url, "Push images here: docker push <url>:<tag>"),
                 "alarm_topic_arn": (
                     self.alarms.topic_arn,
@@ -336,9 +392,9 @@ class EnvironmentStack(Stack):
                 "valkey_reader_endpoint": (cache.reader_endpoint, "Valkey reader endpoint"),
                 "valkey_port": (cache.port, "Valkey port"),
                 "valkey_user": (cache.user_name, "Valkey user the application authenticates as with IAM"),
-                "apprunner_security_group_id": (
+                ("ecs_security_group_id" if self.ecs else "apprunner_security_group_id"): (
                     self.app_firewall.connections.security_group_id,
-                    "Security group of the App Runner VPC connector",
+                    f"Security group of the {self.runs_on}",
                 ),
                 "secret_key_secret_arn": (self.secrets.secret_key_arn, "Secrets Manager secret holding SECRET_KEY"),
                 "kms_key_arn": (self.key.arn, "Customer-managed key of this environment"),

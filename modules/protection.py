@@ -4,7 +4,7 @@ An aspect visits every resource of a stack at synthesis, so no construct decides
 its data is protected, and a resource added later is covered the day it is added. For each resource
 whose type holds data (modules/settings/protection.py, shared with the destructive-change guard):
 
-- protected: ``prevent_destroy``, deletion protection where AWS has it (RDS), the longest secret
+- protected: ``prevent_destroy``, deletion protection where AWS has it (RDS, load balancers), the longest secret
   recovery window, and nothing deleted that still holds images or recovery points;
 - unprotected: destroy succeeds in one run and a deploy right after succeeds too (secrets deleted at
   once, the repository and the backup vault emptied on delete); the database still leaves a final
@@ -30,6 +30,16 @@ class Protection:
         if not isinstance(node, TerraformResource):
             return
         kind = node.terraform_resource_type
+        if kind == "aws_lb":
+            node.enable_deletion_protection = self.protected  # type: ignore[attr-defined]  # an Lb
+            if not self.protected:
+                suppress(
+                    node,
+                    "CKV_AWS_150",
+                    "The environment file sets protected = false: this environment's load balancer is "
+                    "disposable by choice",
+                )
+            return
         if kind not in STATEFUL_TYPES:
             return
         if self.protected:
@@ -50,6 +60,9 @@ class Protection:
                     "The environment file sets protected = false: this environment is disposable by choice "
                     "(final snapshot still taken)",
                 )
+        elif kind == "aws_s3_bucket" and not self.protected:
+            # Unprotected: a bucket holding access logs is deleted with them, or destroy would stop there.
+            node.force_destroy = True  # type: ignore[attr-defined]
         elif kind == "aws_secretsmanager_secret":
             node.recovery_window_in_days = SECRET_RECOVERY_DAYS[self.protected]  # type: ignore[attr-defined]
         elif kind == "aws_ecr_repository":

@@ -207,6 +207,7 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
         "outputs": sorted((name, spec.get("description", "")) for name, spec in document.get("output", {}).items()),
         "suppressions": stack.suppressions,
         "network": config.network if config else None,
+        "app": config.app if config else None,
         "prefix": config.environment.prefix if config else None,
     }
     context.update(_architecture(document))

@@ -373,14 +373,37 @@ SERVICE_OF_TYPE = {
     "aws_sns_": "sns", "aws_vpc": "ec2", "aws_subnet": "ec2", "aws_route": "ec2", "aws_nat_": "ec2",
     "aws_internet_gateway": "ec2", "aws_eip": "ec2", "aws_flow_log": "ec2", "aws_network_": "ec2",
     "aws_default_": "ec2", "aws_instance": "ec2", "aws_launch_template": "ec2",
+    "aws_ecs_": "ecs", "aws_lb": "elasticloadbalancing", "aws_cloudfront_": "cloudfront", "aws_acm_": "acm",
+    "aws_route53_": "route53", "aws_appautoscaling_": "application-autoscaling", "aws_s3_": "s3",
 }  # fmt: skip
+ECS_FIXTURES = ROOT / "tests" / "fixtures" / "ecs"
 
 
-@pytest.mark.parametrize("environment", ["stage", "prod"])
-def test_apply_role_can_write_every_resource_type_of_the_stack(ci_out: Path, environment: str) -> None:
+@pytest.fixture(scope="module")
+def ecs_ci_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ECS fixtures (default VPC with CloudFront, dedicated VPC with a domain) with [ci]."""
+    source = tmp_path_factory.mktemp("ci-ecs") / "environments"
+    source.mkdir()
+    shutil.copy(ECS_FIXTURES / "_defaults.toml", source)
+    for name in ("ecs-default-vpc", "ecs-domain"):
+        path = source / f"{name}.toml"
+        shutil.copy(ECS_FIXTURES / f"{name}.toml", path)
+        set_key(path, "environment", "account_id", f'"{ACCOUNT}"')
+        set_key(path, "ci", "github_repository", f'"{REPOSITORY}"')
+        set_key(path, "alerts", "emails", '["platform@acme-corp.io"]')
+    target = tmp_path_factory.mktemp("ci-ecs-synth") / "cdktf.out"
+    synthesize(source, target)
+    return target
+
+
+@pytest.mark.parametrize("environment", ["stage", "prod", "ecs-default-vpc", "ecs-domain"])
+def test_apply_role_can_write_every_resource_type_of_the_stack(
+    request: pytest.FixtureRequest, environment: str
+) -> None:
     """A resource type the apply role cannot create fails the deploy halfway: a new construct needs its
     service's statement in modules/security/ci_roles.py (and a line here)."""
-    document = stack(ci_out, environment)
+    outdir = request.getfixturevalue("ecs_ci_out" if environment.startswith("ecs") else "ci_out")
+    document = stack(outdir, environment)
     policy = statements(document, "apply")
     granted = {
         action.split(":")[0] for item in policy.values() if item.get("effect") != "Deny" for action in item["actions"]
@@ -389,3 +412,20 @@ def test_apply_role_can_write_every_resource_type_of_the_stack(ci_out: Path, env
         service = next((name for prefix, name in SERVICE_OF_TYPE.items() if kind.startswith(prefix)), None)
         assert service, f"{kind}: which IAM service creates it? add it to SERVICE_OF_TYPE and to the apply role"
         assert service in granted, f"{kind}: the apply role grants no {service} action"
+
+
+def test_the_ecs_apply_role_writes_its_own_service_and_its_domains_zone_only(ecs_ci_out: Path) -> None:
+    policy = statements(stack(ecs_ci_out, "ecs-domain"), "apply")
+    prefix = "cerberus-ecs-domain"
+    assert any(arn.endswith(f":cluster/{prefix}") for arn in policy["OwnEcs"]["resources"])
+    assert all(prefix in arn for arn in policy["OwnElasticloadbalancing"]["resources"])
+    assert policy["RecordsOfTheDomainsZone"]["resources"] == [
+        "arn:${data.aws_partition.partition.partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
+    ]
+    tagged = policy["EcsChangeTaggedForThisEnvironment"]
+    assert tagged["condition"] == [
+        {"test": "StringEquals", "variable": "aws:ResourceTag/environment", "values": ["ecs-domain"]}
+    ]
+    passed = policy["PassOwnRolesToTheirServices"]["condition"][0]["values"]
+    assert "ecs-tasks.amazonaws.com" in passed
+    assert "RecordsOfTheDomainsZone" not in statements(stack(ecs_ci_out, "ecs-default-vpc"), "apply")

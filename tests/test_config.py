@@ -100,7 +100,8 @@ def test_defaults_are_merged_under_each_environment() -> None:
             "app",
             "memory",
             "2048",
-            "environments/stage.toml: app.memory = 2048: expected with cpu = 256: one of 512, 1024",
+            'environments/stage.toml: app.memory = 2048: expected with platform = "apprunner" and cpu = 256: '
+            "one of 512, 1024",
         ),
         ("app", "cpu", "300", "app.cpu = 300: expected one of: 256, 512, 1024, 2048, 4096"),
         ("app", "min_instances", "3", "app.min_instances = 3: expected at most max_instances (2)"),
@@ -243,7 +244,8 @@ def test_main_reports_bad_input_without_traceback_and_leaves_the_output_untouche
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert errors == [
-        "error: environments/prod.toml: app.memory = 4096: expected with cpu = 512: one of 1024",
+        'error: environments/prod.toml: app.memory = 4096: expected with platform = "apprunner" and cpu = 512: '
+        "one of 1024",
         "error: environments/stage.toml: database.min_acu = 0.3: expected a multiple of 0.5",
     ]
     assert sentinel.read_text(encoding="utf-8") == '{"previous": true}\n'

@@ -20,8 +20,9 @@ PACKAGE_DIR = Path(importlib.util.find_spec(framework.PROVIDER_PACKAGE).origin).
 def test_tests_run_on_the_lazy_path(outdir: Path) -> None:
     assert framework.PROVIDER_LOADING == "lazy"
     loaded = [name for name in sys.modules if name.startswith(framework.PROVIDER_PACKAGE + ".")]
-    # _jsii plus the submodules the stacks use: nowhere near the ~2,135 the eager import loads.
-    assert 3 < len(loaded) < 150, len(loaded)
+    # _jsii plus the submodules the stacks use (both compute backends: about 165): nowhere near the ~2,135
+    # the eager import loads.
+    assert 3 < len(loaded) < 200, len(loaded)
 
 
 def test_every_submodule_maps_to_its_jsii_name() -> None:

@@ -46,17 +46,31 @@ def secret_reference(secret_arn: str, json_key: str | None = None) -> str:
     return f"{secret_arn}:{json_key}::" if json_key else secret_arn
 
 
-class AppFirewall(Construct):
-    """The app's security group: it listens on nothing the VPC reaches; the data tier lets it in
-    (``connections.allow_from``) and it may call out over HTTPS."""
+# What the app's network interfaces are, per platform: security group and rule descriptions say it.
+RUNS_ON = {"apprunner": "App Runner VPC connector", "ecs": "ECS tasks"}
 
-    def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str, vpc_id: str, egress: str) -> None:
+
+class AppFirewall(Construct):
+    """The app's security group: the data tier lets it in (``connections.allow_from``) and it may call out
+    over HTTPS. On App Runner it listens on nothing the VPC reaches; on ECS its load balancer lets itself in
+    (``modules/compute/ecs.py``)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str,
+        vpc_id: str,
+        egress: str,
+        runs_on: str = RUNS_ON["apprunner"],
+    ) -> None:
         super().__init__(scope, construct_id)
         self.connections: Connections = security_group(
             self,
             label="app",
             name=resource_name(name_prefix, "app", GENERAL),
-            description=f"{name_prefix}: App Runner VPC connector (egress to Aurora, Valkey, AWS APIs)",
+            description=f"{name_prefix}: {runs_on} (egress to Aurora, Valkey, AWS APIs)",
             vpc_id=vpc_id,
             port=None,
         )

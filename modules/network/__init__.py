@@ -18,6 +18,7 @@ class Network(Protocol):
     vpc_id: str
     app_subnet_ids: list[str]  # where the compute backend places its network interfaces
     data_subnet_ids: list[str]  # where Aurora and Valkey live
+    public_subnet_ids: list[str]  # where a public load balancer lives (empty: none was asked for)
     data_zone_names: list[str] | None  # the zones of data_subnet_ids, when the network chose them
     endpoints: Connections | None  # interface endpoints to let the app into, if any
     https_egress: str  # where HTTPS from the private subnets can go (the app's egress rule says so)

@@ -1,8 +1,8 @@
 """A VPC of the environment's own: public, private and isolated-data subnets in 2 or 3 Availability
 Zones, flow logs, free S3 and DynamoDB gateway endpoints, and the egress ``[network].nat`` names.
 
-- public subnets (only when a NAT needs them): the NAT gateways or the NAT instance, nothing else; no
-  address is ever assigned on launch.
+- public subnets (only when a NAT or a public load balancer needs them): the NAT gateways or the NAT
+  instance, and the ECS backend's load balancer; no address is ever assigned on launch.
 - private subnets: App Runner's VPC connector; their default route leads to the NAT (none with
   ``nat = "none"``), and the interface endpoints live here.
 - isolated subnets: Aurora and Valkey; no route leaves the VPC but the gateway endpoints.
@@ -40,9 +40,11 @@ class DedicatedVpc(Construct):
         kms_key_arn: str,
         log_retention_days: int,
         partition: str,
+        public_ingress: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings, self.name_prefix, self.region, self.partition = settings, name_prefix, region, partition
+        self.public_ingress = public_ingress  # a public load balancer needs public subnets, NAT or not
         self.zone_ids = self._zones()
         self.vpc = aws.vpc.Vpc(
             self,
@@ -63,6 +65,7 @@ class DedicatedVpc(Construct):
         self.app_subnet_ids: list[str] = [subnet.id for subnet in private]
         self.data_subnet_ids: list[str] = [subnet.id for subnet in isolated]
         self.data_zone_names: list[str] | None = [subnet.availability_zone for subnet in isolated]
+        self.public_subnet_ids: list[str] = []
         private_tables = [self._route_table(f"private_{index}", [subnet]) for index, subnet in enumerate(private)]
         isolated_table = self._route_table("isolated", isolated)
         self._egress(private_tables, kms_key_arn)
@@ -138,11 +141,13 @@ class DedicatedVpc(Construct):
         return table
 
     def _egress(self, private_tables: list[aws.route_table.RouteTable], kms_key_arn: str) -> None:
-        """Public subnets, the internet gateway and the NAT, unless ``nat = "none"``."""
+        """Public subnets and the internet gateway, for the NAT unless ``nat = "none"``, and for a public load
+        balancer."""
         kind = self.settings.nat_kind
-        if kind == "none":
+        if kind == "none" and not self.public_ingress:
             return
         public = self._tier("public")
+        self.public_subnet_ids = [subnet.id for subnet in public]
         gateway = aws.internet_gateway.InternetGateway(
             self, "internet_gateway", vpc_id=self.vpc.id, tags={"Name": self.name_prefix}
         )
@@ -155,6 +160,8 @@ class DedicatedVpc(Construct):
             gateway_id=gateway.id,
         )
         nat: NatGateways | NatInstance
+        if kind == "none":
+            return
         if kind == "gateway":
             nat = NatGateways(
                 self,

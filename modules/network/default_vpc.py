@@ -24,6 +24,7 @@ class DefaultVpc(Construct):
         # The same default subnets serve the app and the data tier; the data tier picks its own zones.
         self.app_subnet_ids: list[str] = self.subnet_ids
         self.data_subnet_ids: list[str] = self.subnet_ids
+        self.public_subnet_ids: list[str] = self.subnet_ids  # every default subnet is public
         self.data_zone_names: list[str] | None = None
         self.endpoints: Connections | None = None  # no interface endpoints in a VPC the account shares
         self.https_egress = "HTTPS out; in the default VPC only to addresses inside the VPC (no NAT)"

@@ -19,9 +19,26 @@ PERIOD_SECONDS = 300
 BYTES_PER_MB = 1024**2
 
 
+# ECS CPU and memory have no threshold of their own in [alarms] (App Runner's are not alarmed): the service's
+# CPU and memory, as a percentage of the task's reservation.
+ECS_UTILIZATION_WARNING, ECS_UTILIZATION_CRITICAL = 80, 95
+MS_PER_SECOND = 1000
+
+
+@dataclass(frozen=True)
+class EcsTargets:
+    """The names CloudWatch knows an ECS service and its load balancer by."""
+
+    cluster_name: str
+    service_name: str
+    load_balancer: str  # the ALB's arn_suffix (app/<name>/<id>), its LoadBalancer dimension
+    target_group: str  # the target group's arn_suffix
+    min_tasks: int
+
+
 @dataclass(frozen=True)
 class AlarmTargets:
-    """The names CloudWatch knows the environment's resources by."""
+    """The names CloudWatch knows the environment's resources by (the App Runner service's, or ``ecs``)."""
 
     name_prefix: str
     apprunner_service_name: str
@@ -29,6 +46,7 @@ class AlarmTargets:
     aurora_cluster_id: str
     aurora_capacity: tuple[float, float]  # (min_acu, max_acu); min 0: the database pauses when idle
     valkey_node_ids: tuple[str, ...]
+    ecs: EcsTargets | None = None
 
     @property
     def aurora_pauses(self) -> bool:
@@ -53,6 +71,8 @@ class Alarm:
     # Set for a database metric in a pausing environment: the metric counts only while
     # ServerlessDatabaseCapacity > 0; while paused the alarm sees this value (in the metric's unit).
     while_paused: float | None = None
+    # A metric that stops when what it watches stops (no task runs) is an incident: "breaching".
+    missing_data: str = "notBreaching"
 
     @property
     def percentile(self) -> bool:
@@ -60,7 +80,9 @@ class Alarm:
 
 
 def service_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm]:
-    """The App Runner alarms."""
+    """The App Runner alarms, or the ECS service's and its load balancer's."""
+    if targets.ecs:
+        return ecs_alarms(settings, targets.ecs)
     apprunner = {"ServiceName": targets.apprunner_service_name, "ServiceID": targets.apprunner_service_id}
     return [
         Alarm(
@@ -82,6 +104,62 @@ def service_alarms(settings: AlarmSettings, targets: AlarmTargets) -> list[Alarm
             warning=settings.apprunner_latency_p99_warning_ms,
             critical=settings.apprunner_latency_p99_critical_ms,
             unit="ms",
+        ),
+    ]
+
+
+def ecs_alarms(settings: AlarmSettings, ecs: EcsTargets) -> list[Alarm]:
+    """App Runner's thresholds on the load balancer (5xx of the app, p99 response time), the service's CPU
+    and memory, and its running tasks (Container Insights) below min_instances."""
+    balancer = {"LoadBalancer": ecs.load_balancer, "TargetGroup": ecs.target_group}
+    service = {"ClusterName": ecs.cluster_name, "ServiceName": ecs.service_name}
+    utilization = [
+        Alarm(
+            alarm_id=f"ecs_{metric.removesuffix('Utilization').lower()}",
+            namespace="AWS/ECS",
+            metric=metric,
+            dimensions=service,
+            statistic="Average",
+            warning=ECS_UTILIZATION_WARNING,
+            critical=ECS_UTILIZATION_CRITICAL,
+            unit="% of the task's reservation",
+        )
+        for metric in ("CPUUtilization", "MemoryUtilization")
+    ]
+    return [
+        Alarm(
+            alarm_id="alb_target_5xx",
+            namespace="AWS/ApplicationELB",
+            metric="HTTPCode_Target_5XX_Count",
+            dimensions=balancer,
+            statistic="Sum",
+            warning=settings.apprunner_5xx_warning,
+            critical=settings.apprunner_5xx_critical,
+            unit="responses",
+        ),
+        Alarm(
+            alarm_id="alb_latency_p99",
+            namespace="AWS/ApplicationELB",
+            metric="TargetResponseTime",
+            dimensions=balancer,
+            statistic="p99",
+            warning=settings.apprunner_latency_p99_warning_ms,
+            critical=settings.apprunner_latency_p99_critical_ms,
+            unit="ms",
+            scale=1 / MS_PER_SECOND,  # TargetResponseTime is in seconds
+        ),
+        *utilization,
+        Alarm(
+            alarm_id="ecs_running_tasks",
+            namespace="ECS/ContainerInsights",
+            metric="RunningTaskCount",
+            dimensions=service,
+            statistic="Minimum",
+            warning=ecs.min_tasks,
+            critical=1,
+            unit="tasks",
+            below=True,
+            missing_data="breaching",  # no data: Container Insights sees no task at all
         ),
     ]
 
@@ -227,8 +305,9 @@ class ServiceAlarms(Construct):
             evaluation_periods=1,
             threshold=threshold * alarm.scale,
             comparison_operator="LessThanThreshold" if alarm.below else "GreaterThanThreshold",
-            # A paused database or an idle service reports nothing: that is not an incident.
-            treat_missing_data="notBreaching",
+            # A paused database or an idle service reports nothing: that is not an incident (a task
+            # count that stops reporting is: missing_data).
+            treat_missing_data=alarm.missing_data,
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],
         )

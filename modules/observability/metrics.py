@@ -45,7 +45,7 @@ PUBLISHED: dict[str, Namespace] = {
         "DatabaseMemoryUsagePercentage Evictions ReplicationLag CacheHits CacheMisses",
         "CacheClusterId CacheNodeId",
     ),
-    # Room for the second compute backend (ECS Fargate behind an ALB, see modules/compute/__init__.py).
+    # The second compute backend (modules/compute/ecs.py): its load balancer and service.
     "AWS/ApplicationELB": _namespace(
         'Elastic Load Balancing, "CloudWatch metrics for your Application Load Balancer", '
         "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html",
@@ -58,6 +58,13 @@ PUBLISHED: dict[str, Namespace] = {
         "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html",
         "CPUUtilization MemoryUtilization",
         "ClusterName ServiceName",
+    ),
+    "ECS/ContainerInsights": _namespace(
+        'Amazon CloudWatch User Guide, "Amazon ECS Container Insights metrics", '
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html",
+        "RunningTaskCount DesiredTaskCount PendingTaskCount CpuUtilized CpuReserved MemoryUtilized "
+        "MemoryReserved DeploymentCount TaskSetCount ServiceCount TaskCount ContainerInstanceCount",
+        "ClusterName ServiceName TaskDefinitionFamily",
     ),
 }
 

@@ -33,7 +33,12 @@ SERVICE_LINKED_ROLES = (
     "elasticache.amazonaws.com",
     "apprunner.amazonaws.com",
     "backup.amazonaws.com",
+    "ecs.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
 )
+# ECS: what AWS names by a drawn id (distributions, certificates, scalable targets) is scoped by the tag.
+ECS_TAGGED_SERVICES = ("cloudfront", "acm", "application-autoscaling")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +53,8 @@ class CiTarget:
     account_id: str
     partition: str
     key_arn: str  # the environment's own CMK (secrets, logs, data)
+    platform: str = "apprunner"  # [app] platform: which compute backend's resources the apply role writes
+    hosted_zone_id: str | None = None  # [app] hosted_zone_id: the zone whose records the apply role writes
 
 
 class CiRoles(Construct):
@@ -242,10 +249,35 @@ class CiRoles(Construct):
             ],
             "backup": [self._arn("backup", f"backup-vault:{p}-*")],
             "budgets": [self._arn("budgets", f"budget/{p}-*", region=False)],
+        } | (self._named_ecs() if self.target.platform == "ecs" else {})
+
+    def _named_ecs(self) -> dict[str, list[str]]:
+        """The ECS backend's: cluster, service, task definitions, load balancer, its log bucket and log group."""
+        p = self.target.prefix
+        return {
+            "ecs": [
+                self._arn("ecs", f"cluster/{p}"),
+                self._arn("ecs", f"service/{p}/*"),
+                self._arn("ecs", f"task-definition/{p}-*:*"),
+            ],
+            "elasticloadbalancing": [
+                self._arn("elasticloadbalancing", f"{kind}/{p}{tail}")
+                for kind, tail in (
+                    ("loadbalancer/app", "/*"),
+                    ("listener/app", "/*"),
+                    ("listener-rule/app", "/*"),
+                    ("targetgroup", "-*/*"),
+                )
+            ],
+            "s3": [f"arn:{self.target.partition}:s3:::{p}-alb-logs-*"],
+            "logs_ecs": [self._arn("logs", f"log-group:/ecs/{p}-*")],
         }
 
     def _writes(self) -> list[object]:
-        named = [statement(f"Own{service.title()}", [f"{service}:*"], arns) for service, arns in self._named().items()]
+        named = [
+            statement(f"Own{service.title().replace('_', '')}", [f"{service.split('_')[0]}:*"], arns)
+            for service, arns in self._named().items()
+        ]
         # RDS creates the master user's secret with the caller's permissions, under a name RDS chooses.
         rds_secret = statement(
             "RdsManagedMasterSecret",
@@ -257,7 +289,62 @@ class CiRoles(Construct):
             ],
             [self._arn("secretsmanager", "secret:rds!cluster-*")],
         )
-        return [*named, rds_secret, *self._iam(), *self._tagged()]
+        return [*named, rds_secret, *self._iam(), *self._tagged(), *self._ecs_unnamed()]
+
+    def _ecs_unnamed(self) -> list[object]:
+        """ECS actions AWS authorizes on no resource, and the domain's hosted zone."""
+        t = self.target
+        if t.platform != "ecs":
+            return []
+        found = [
+            # RegisterTaskDefinition, DeregisterTaskDefinition and the Describe/List calls accept only "*"
+            # (Service Authorization Reference, Amazon ECS); the family is this environment's by name.
+            statement(
+                "EcsTaskDefinitionsAndReads",
+                [
+                    "ecs:RegisterTaskDefinition",
+                    "ecs:DeregisterTaskDefinition",
+                    "ecs:Describe*",
+                    "ecs:List*",
+                    "elasticloadbalancing:Describe*",
+                    "cloudfront:Get*",
+                    "cloudfront:List*",
+                    "acm:DescribeCertificate",
+                    "acm:ListTagsForCertificate",
+                    "application-autoscaling:Describe*",
+                ],
+                ["*"],
+            ),
+            statement(
+                "EcsCreateTaggedForThisEnvironment",
+                [
+                    "cloudfront:CreateDistributionWithTags",
+                    "cloudfront:TagResource",
+                    "acm:RequestCertificate",
+                    "acm:AddTagsToCertificate",
+                    "application-autoscaling:RegisterScalableTarget",
+                    "application-autoscaling:TagResource",
+                ],
+                ["*"],
+                conditions=[("StringEquals", f"aws:RequestTag/{ENV_TAG}", [t.environment])],
+            ),
+            statement(
+                "EcsChangeTaggedForThisEnvironment",
+                [f"{service}:*" for service in ECS_TAGGED_SERVICES],
+                ["*"],
+                conditions=[("StringEquals", f"aws:ResourceTag/{ENV_TAG}", [t.environment])],
+            ),
+        ]
+        if t.hosted_zone_id:
+            found.append(
+                statement(
+                    "RecordsOfTheDomainsZone",
+                    ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets"],
+                    [f"arn:{t.partition}:route53:::hostedzone/{t.hosted_zone_id}"],
+                )
+            )
+            found.append(statement("Route53Changes", ["route53:GetChange"], [f"arn:{t.partition}:route53:::change/*"]))
+        return found
 
     def _iam(self) -> list[object]:
         """The environment's service roles (``<prefix>-*``), and only AWS's service-role policies on them."""
@@ -298,6 +385,7 @@ class CiRoles(Construct):
                             "monitoring.rds.amazonaws.com",
                             "backup.amazonaws.com",
                             "vpc-flow-logs.amazonaws.com",
+                            *(["ecs-tasks.amazonaws.com"] if t.platform == "ecs" else []),
                         ],
                     ),
                 ],

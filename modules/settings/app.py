@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from modules.settings.schema import LOG_LEVELS, Problem, anchored, between, expressed, matches, one_of, setting
 
+PLATFORMS = ("apprunner", "ecs")
+ARCHITECTURES = ("x86_64", "arm64")
+DEFAULT_ARCHITECTURE = "x86_64"
 # vCPU units -> memory (MB) pairs App Runner offers.
 CPU_MEMORY = {
     256: (512, 1024),
@@ -15,6 +18,25 @@ CPU_MEMORY = {
     1024: (2048, 3072, 4096),
     2048: (4096, 6144),
     4096: (8192, 10240, 12288),
+}
+# vCPU units -> memory (MB) pairs Fargate offers (ECS Developer Guide, "Task CPU and memory"; Linux).
+FARGATE_CPU_MEMORY = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+PLATFORM_CPU_MEMORY = {"apprunner": CPU_MEMORY, "ecs": FARGATE_CPU_MEMORY}
+# A DNS name of two labels at least (RFC 1123), lowercase: what ACM and Route 53 take.
+DOMAIN = r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOSTED_ZONE_ID = r"Z[A-Z0-9]{1,31}"
+# Keys only ECS honours, and why App Runner cannot.
+ECS_ONLY = {
+    "architecture": "App Runner runs x86_64 only",
+    "read_only_root_filesystem": "App Runner has no read-only root filesystem option",
 }
 # Set by the stack itself (from other settings, the data tier or Secrets Manager), or by App Runner.
 RESERVED_VARIABLES = (
@@ -100,10 +122,39 @@ class AppSettings:
         default="v0.1.0",
     )
     port: int = setting("Container port", between(1, 65535), default=8000)
-    cpu: int = setting("vCPU units (256 = 0.25 vCPU)", one_of(*CPU_MEMORY))
+    platform: str = setting(
+        "Compute backend: apprunner (App Runner: accounts that already use it; AWS closed it to new customers on "
+        "2026-04-30) or ecs (ECS Fargate behind an Application Load Balancer, HTTPS always)",
+        one_of(*PLATFORMS),
+        default="apprunner",
+    )
+    architecture: str | None = setting(
+        f"ecs only: CPU architecture of the image (x86_64 or arm64, about 20 % cheaper); unset: {DEFAULT_ARCHITECTURE}",
+        one_of(*ARCHITECTURES),
+        default=None,
+    )
+    read_only_root_filesystem: bool | None = setting(
+        "ecs only: the container's root filesystem is read-only (the app writes only to /tmp, a volume of the "
+        "task); unset: true",
+        default=None,
+    )
+    domain: str | None = setting(
+        "ecs only: a custom domain (api.example.com) served with an ACM certificate validated in hosted_zone_id; "
+        "unset: the HTTPS URL of a CloudFront distribution in front of the load balancer",
+        matches(DOMAIN, "a lowercase DNS name of two labels at least, like api.example.com"),
+        default=None,
+    )
+    hosted_zone_id: str | None = setting(
+        "The public Route 53 hosted zone that holds domain (the certificate's validation records and the alias)",
+        matches(HOSTED_ZONE_ID, "a Route 53 hosted zone id, like Z0123456789ABCDEFGHIJ"),
+        default=None,
+    )
+    cpu: int = setting(
+        "vCPU units (256 = 0.25 vCPU); App Runner up to 4096, Fargate up to 16384", one_of(*FARGATE_CPU_MEMORY)
+    )
     memory: int = setting(
-        "Memory in MB; must be a pair App Runner offers with cpu",
-        one_of(512, 1024, 2048, 3072, 4096, 6144, 8192, 10240, 12288),
+        "Memory in MB; must be a pair the platform offers with cpu (README, 'Choosing a platform')",
+        between(512, 122880),
     )
     min_instances: int = setting("Minimum provisioned instances", between(1, 25))
     max_instances: int = setting("Maximum instances", between(1, 25))
@@ -129,9 +180,44 @@ class AppSettings:
 
     def problems(self) -> list[Problem]:
         found: list[Problem] = []
-        if self.memory not in CPU_MEMORY[self.cpu]:
-            pairs = ", ".join(str(memory) for memory in CPU_MEMORY[self.cpu])
-            found.append(("memory", self.memory, f"with cpu = {self.cpu}: one of {pairs}"))
+        pairs = PLATFORM_CPU_MEMORY[self.platform]
+        if self.cpu not in pairs:
+            allowed = ", ".join(str(cpu) for cpu in pairs)
+            found.append(("cpu", self.cpu, f'with platform = "{self.platform}": one of {allowed}'))
+        elif self.memory not in pairs[self.cpu]:
+            allowed = ", ".join(str(memory) for memory in pairs[self.cpu])
+            found.append(
+                ("memory", self.memory, f'with platform = "{self.platform}" and cpu = {self.cpu}: one of {allowed}')
+            )
+        if self.platform != "ecs":
+            found += [
+                (key, getattr(self, key), f'no value with platform = "{self.platform}": {why} (set platform = "ecs")')
+                for key, why in ECS_ONLY.items()
+                if getattr(self, key) is not None
+            ]
+            if self.domain is not None:
+                found.append(
+                    (
+                        "domain",
+                        self.domain,
+                        'no value with platform = "apprunner" yet: a custom domain is served on ECS',
+                    )
+                )
+        if (self.domain is None) != (self.hosted_zone_id is None):
+            key, value = ("domain", self.domain) if self.domain else ("hosted_zone_id", self.hosted_zone_id)
+            found.append((key, value, "set together with " + ("hosted_zone_id" if self.domain else "domain")))
         if self.min_instances > self.max_instances:
             found.append(("min_instances", self.min_instances, f"at most max_instances ({self.max_instances})"))
         return found
+
+    @property
+    def ecs(self) -> bool:
+        return self.platform == "ecs"
+
+    @property
+    def cpu_architecture(self) -> str:
+        return self.architecture or DEFAULT_ARCHITECTURE
+
+    @property
+    def read_only_root(self) -> bool:
+        return True if self.read_only_root_filesystem is None else self.read_only_root_filesystem

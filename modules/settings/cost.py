@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from modules.settings.regions import AVAILABILITY_ZONES
+
 if TYPE_CHECKING:
     from modules.settings.loader import EnvironmentConfig
 
@@ -36,6 +38,13 @@ INTERFACE_ENDPOINT_HOUR = 0.01  # per endpoint per AZ, plus 0.01 USD per GB proc
 EC2_HOUR = {"t4g.nano": 0.0042, "t4g.micro": 0.0084}
 GP3_GB_MONTH = 0.08
 NAT_INSTANCE_ROOT_GB = 8  # the Amazon Linux 2023 AMI's root volume
+# ECS on Fargate (Linux, per second, shown per hour) by architecture: (per vCPU-hour, per GB-hour).
+FARGATE_HOUR = {"x86_64": (0.04048, 0.004445), "arm64": (0.03238, 0.00356)}
+ALB_HOUR = 0.0225  # plus 0.008 USD per LCU-hour: none at idle
+# Container Insights (standard): its metrics are custom metrics at 0.30 USD each a month; a cluster with one
+# service publishes about 20 (cluster, service and task-definition level), plus its performance log events.
+CONTAINER_INSIGHTS_METRICS = 20
+CUSTOM_METRIC_MONTH = 0.30
 KMS_KEY_MONTH = 1.00
 SECRET_MONTH = 0.40
 ALARM_MONTH = 0.10
@@ -66,6 +75,8 @@ class Counted:
     public_ipv4: int = 0  # Elastic IPs (NAT gateways, the NAT instance)
     instances: tuple[str, ...] = ()  # EC2 instance types (the NAT instance)
     endpoint_azs: int = 0  # interface endpoints x the AZs each is in
+    load_balancers: int = 0  # Application Load Balancers (ECS)
+    distributions: int = 0  # CloudFront distributions (ECS without a domain)
 
 
 def count(document: Mapping[str, Any]) -> Counted:
@@ -89,18 +100,27 @@ def count(document: Mapping[str, Any]) -> Counted:
         public_ipv4=len(resources.get("aws_eip", {})),
         instances=tuple(sorted(item["instance_type"] for item in resources.get("aws_instance", {}).values())),
         endpoint_azs=sum(len(endpoint.get("subnet_ids", [])) for endpoint in interface_endpoints),
+        load_balancers=len(resources.get("aws_lb", {})),
+        distributions=len(resources.get("aws_cloudfront_distribution", {})),
     )
 
 
 def idle_cost(config: EnvironmentConfig, counted: Counted) -> list[CostLine]:
     app, cache = config.app, config.cache
     memory_gb = app.memory / 1024
+    compute = (
+        _ecs(config, counted)
+        if app.ecs
+        else [
+            CostLine(
+                "App Runner",
+                f"{app.min_instances} provisioned instance(s) x {memory_gb:g} GB x ${APP_RUNNER_GB_HOUR}/GB-hour",
+                app.min_instances * memory_gb * APP_RUNNER_GB_HOUR * HOURS_PER_MONTH,
+            )
+        ]
+    )
     lines = [
-        CostLine(
-            "App Runner",
-            f"{app.min_instances} provisioned instance(s) x {memory_gb:g} GB x ${APP_RUNNER_GB_HOUR}/GB-hour",
-            app.min_instances * memory_gb * APP_RUNNER_GB_HOUR * HOURS_PER_MONTH,
-        ),
+        *compute,
         _aurora(config),
         _valkey(cache.node_type, 1 + cache.replicas),
         CostLine("KMS", f"{counted.keys} key(s) x ${KMS_KEY_MONTH:.2f}", counted.keys * KMS_KEY_MONTH),
@@ -111,6 +131,53 @@ def idle_cost(config: EnvironmentConfig, counted: Counted) -> list[CostLine]:
     lines += [CostLine(item, basis, 0.0) for item, basis in PER_GB_MONTH]
     if config.environment.region != PRICE_REGION:
         lines.append(CostLine("Region", f"prices above are {PRICE_REGION}'s; {config.environment.region} differs", 0.0))
+    return lines
+
+
+def _ecs(config: EnvironmentConfig, counted: Counted) -> list[CostLine]:
+    """Fargate tasks at the minimum count, the load balancer and its addresses, CloudFront, Container Insights."""
+    app, network = config.app, config.network
+    vcpu, memory_gb = app.cpu / 1024, app.memory / 1024
+    per_vcpu, per_gb = FARGATE_HOUR[app.cpu_architecture]
+    task_hour = vcpu * per_vcpu + memory_gb * per_gb
+    # The load balancer has a public IPv4 address in every zone it spans: the VPC's zones, or every default
+    # subnet of the region; in the default VPC every task has one too.
+    zones = network.zone_count if network.dedicated else AVAILABILITY_ZONES.get(config.environment.region, 3)
+    addresses = zones * counted.load_balancers + (0 if network.dedicated else app.min_instances)
+    where = f"{zones} zone(s)" + ("" if network.dedicated else f" + {app.min_instances} task(s) with a public IP")
+    lines = [
+        CostLine(
+            "ECS Fargate",
+            f"{app.min_instances} task(s) x ({vcpu:g} vCPU x ${per_vcpu} + {memory_gb:g} GB x ${per_gb}) per hour, "
+            f"{app.cpu_architecture}",
+            app.min_instances * task_hour * HOURS_PER_MONTH,
+        ),
+        CostLine(
+            "Application Load Balancer",
+            f"{counted.load_balancers} x ${ALB_HOUR}/hour, plus $0.008 per LCU-hour of traffic",
+            counted.load_balancers * ALB_HOUR * HOURS_PER_MONTH,
+        ),
+        CostLine(
+            "Public IPv4 addresses (ECS)",
+            f"{addresses} address(es): load balancer in {where}, x ${PUBLIC_IPV4_HOUR}/hour",
+            addresses * PUBLIC_IPV4_HOUR * HOURS_PER_MONTH,
+        ),
+        CostLine(
+            "Container Insights",
+            f"about {CONTAINER_INSIGHTS_METRICS} metrics x ${CUSTOM_METRIC_MONTH:.2f}, plus $0.50 per GB of "
+            "performance events",
+            CONTAINER_INSIGHTS_METRICS * CUSTOM_METRIC_MONTH,
+        ),
+    ]
+    if counted.distributions:
+        lines.append(
+            CostLine(
+                "CloudFront",
+                "$0.0075-0.01 per 10,000 HTTPS requests and $0.085 per GB out (first 1 TB and 10 M requests a "
+                "month free): nothing at idle",
+                0.0,
+            )
+        )
     return lines
 
 

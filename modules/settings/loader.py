@@ -271,10 +271,14 @@ def _load_one(
     return EnvironmentConfig(source=path, warnings=tuple(warnings), **built)
 
 
+# What an ECS task needs to start without internet egress (besides S3's gateway endpoint, always there).
+ECS_START_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+
+
 def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[list[str], list[str]]:
     """Rules that read more than one table: (problems, warnings)."""
     problems, warnings = [], []
-    region = built["environment"].region
+    region, app = built["environment"].region, built["app"]
     wrong_region = region_problem("apprunner", region)
     if wrong_region:
         label = _label(sources, ("environment", "region"), path)
@@ -303,7 +307,16 @@ def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[lis
             f"{label}: network.azs = {network.zone_count}: expected at most {zones}: {region} has {zones} "
             "Availability Zone(s) a new account and App Runner's VPC connector can use"
         )
-    for warning in network.warnings():
+    if app.ecs and network.dedicated and network.nat_kind == "none":
+        missing = [name for name in ECS_START_ENDPOINTS if name not in network.endpoints]
+        if missing:
+            label = _label(sources, ("network", "endpoints"), path)
+            problems.append(
+                f"{label}: network.endpoints = {describe(list(network.endpoints))}: expected {', '.join(missing)} "
+                'too: with nat = "none" and platform = "ecs" a task pulls its image, reads its secrets and writes '
+                "its logs through these endpoints, or never starts"
+            )
+    for warning in network.warnings(public_tasks=app.ecs):
         warnings.append(f"{_label(sources, ('network',), path)}: {warning}")
     reserved = undeliverable(built["alerts"].emails)
     if reserved:

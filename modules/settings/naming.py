@@ -48,6 +48,8 @@ IAM_ROLE = NameRule(64, "letters, digits and +=,.@_- (CreateRole)")
 S3_BUCKET = NameRule(MAX_BUCKET_NAME, "lowercase letters, digits, hyphens and dots (3-63)")
 BACKUP_NAME = NameRule(50, "letters, digits and -_. (vaults 2-50; plan and selection names 1-50)")
 LOAD_BALANCER = NameRule(32, "letters, digits and hyphens; no leading or trailing hyphen (ALBs and target groups)")
+ECS_NAME = NameRule(255, "letters, digits, hyphens and underscores (clusters, services, task definition families)")
+S3_BUCKET_PREFIX = NameRule(37, "lowercase letters, digits and hyphens (bucket_prefix: S3 appends 26 characters)")
 BUDGET_NAME = NameRule(100, "no : or \\ (CreateBudget)")
 GENERAL = NameRule(255, "security groups, parameter and subnet groups, alarms, topics, secrets, log groups (>= 255)")
 # fmt: on

@@ -174,7 +174,14 @@ class NetworkSettings:
         first = TIERS.index(tier) * AZ_SLOTS
         return tuple(str(subnets[first + slot]) for slot in range(self.zone_count))
 
-    def warnings(self) -> list[str]:
+    def warnings(self, *, public_tasks: bool = False) -> list[str]:
+        """``public_tasks``: the compute backend gives its tasks a public IP in the default VPC (ECS)."""
+        if not self.dedicated and public_tasks:
+            return [
+                'network.mode = "default-vpc": the ECS tasks take a public IPv4 address each (about 3.65 USD/month '
+                "apiece) to reach ECR and the internet, their security group admitting only the load balancer; "
+                'mode = "dedicated" keeps them in private subnets'
+            ]
         if not self.dedicated:
             return [
                 'network.mode = "default-vpc": the app has no internet egress (no upstream servers, no AWS APIs '

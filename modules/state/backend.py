@@ -4,7 +4,7 @@ applying it), so S3 refuses to configure a bucket of the same name that another 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from modules.framework import Construct, aws
@@ -38,31 +38,36 @@ class StateBackendSettings:
         return log_bucket_name(self.project, self.region, self.account_id)
 
 
-class _Bucket(Construct):
-    """A private bucket: versioned, encrypted, owner-enforced, TLS only, with a lifecycle."""
+class PrivateBucket(Construct):
+    """A private bucket: versioned, encrypted, owner-enforced, TLS only, with a lifecycle (the state
+    backend's buckets, and the ECS backend's load-balancer access logs)."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        name: str,
+        name: str | None,
         owner: str,
         kms_key_arn: str | None,
         noncurrent_days: int,
         expire_days: int | None,
-        extra_statements: list[object],
+        extra_statements: list[object] | Callable[[str], list[object]],
         tls_only: bool,
+        name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = aws.s3_bucket.S3Bucket(self, "this", bucket=name)
+        # ``name_prefix`` instead of a name: S3 appends a unique suffix (a name whose account id is only
+        # known at apply could not be checked against S3's 63 characters here).
+        self.bucket = aws.s3_bucket.S3Bucket(self, "this", bucket=name, bucket_prefix=name_prefix)
         self.owner = owner
         self._private(self.bucket.id)
         self._encryption(self.bucket.id, kms_key_arn)
         self._lifecycle(self.bucket.id, noncurrent_days, expire_days)
         # Grants first: moto's check of log-delivery permissions stops at the first statement whose
         # principal is "*" (statement order means nothing to IAM).
-        statements = [*extra_statements, deny_insecure_transport(self.bucket.arn)] if tls_only else extra_statements
+        granted = extra_statements(self.bucket.arn) if callable(extra_statements) else extra_statements
+        statements = [*granted, deny_insecure_transport(self.bucket.arn)] if tls_only else granted
         self.policy = None
         if statements:  # a bucket policy needs at least one statement
             policy = policy_document(self, "policy_document", *statements)
@@ -177,10 +182,10 @@ class StateBackend(Construct):
             depends_on=[self.logs.policy],
         )
 
-    def _log_bucket(self, settings: StateBackendSettings, account_id: str, partition: str) -> _Bucket:
+    def _log_bucket(self, settings: StateBackendSettings, account_id: str, partition: str) -> PrivateBucket:
         """S3 server access logs of the state bucket: SSE-S3, kept ``access_log_days``."""
         state_bucket_arn = f"arn:{partition}:s3:::{settings.bucket_name}"
-        logs = _Bucket(
+        logs = PrivateBucket(
             self,
             "logs",
             name=settings.log_bucket_name,
@@ -219,8 +224,8 @@ class StateBackend(Construct):
 
         return logs
 
-    def _state_bucket(self, settings: StateBackendSettings, account_id: str) -> _Bucket:
-        state = _Bucket(
+    def _state_bucket(self, settings: StateBackendSettings, account_id: str) -> PrivateBucket:
+        state = PrivateBucket(
             self,
             "bucket",
             name=settings.bucket_name,

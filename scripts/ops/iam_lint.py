@@ -28,6 +28,8 @@ ARN_OF_TYPE = {
     "aws_cloudwatch_log_group": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:placeholder",
     "aws_dynamodb_table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/placeholder",
     "aws_ecr_repository": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/placeholder",
+    # The account of Elastic Load Balancing that delivers access logs in the region (us-east-1's).
+    "aws_elb_service_account": "arn:aws:iam::127311923021:root",
     "aws_elasticache_replication_group": f"arn:aws:elasticache:{REGION}:{ACCOUNT}:replicationgroup:placeholder",
     "aws_elasticache_user": f"arn:aws:elasticache:{REGION}:{ACCOUNT}:user:placeholder",
     "aws_iam_openid_connect_provider": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com",

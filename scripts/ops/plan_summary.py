@@ -204,10 +204,16 @@ def as_built(config: EnvironmentConfig, document: Mapping[str, Any]) -> Environm
     scaling = _first(document, "aws_apprunner_auto_scaling_configuration_version")
     cluster = _first(document, "aws_rds_cluster")
     cache = _first(document, "aws_elasticache_replication_group")
-    memory = _megabytes(_nested(service, "instance_configuration").get("memory"), config.app.memory)
-    app = dataclasses.replace(
-        config.app, memory=memory, min_instances=int((scaling or {}).get("min_size") or 0) if service else 0
-    )
+    if config.app.ecs:
+        task, target = _first(document, "aws_ecs_task_definition"), _first(document, "aws_appautoscaling_target")
+        running = int((target or {}).get("min_capacity") or config.app.min_instances) if task else 0
+        memory = int((task or {}).get("memory") or config.app.memory)
+        app = dataclasses.replace(config.app, memory=memory, min_instances=running)
+    else:
+        memory = _megabytes(_nested(service, "instance_configuration").get("memory"), config.app.memory)
+        app = dataclasses.replace(
+            config.app, memory=memory, min_instances=int((scaling or {}).get("min_size") or 0) if service else 0
+        )
     scaling_v2 = _nested(cluster, "serverlessv2_scaling_configuration")
     database = dataclasses.replace(
         config.database,
