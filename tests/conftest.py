@@ -41,6 +41,18 @@ def stack_json(outdir: Path) -> Callable[[str], dict]:
     return load
 
 
+def synthesized(directory: Path, outdir: Path) -> Callable[[str], dict]:
+    """Every stack of the environment files in ``directory``, synthesized once into ``outdir``: a loader of a
+    stack's JSON by name (``.outdir`` says where)."""
+    synthesize(directory, outdir)
+
+    def load(name: str) -> dict:
+        return json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text(encoding="utf-8"))
+
+    load.outdir = outdir  # type: ignore[attr-defined]
+    return load
+
+
 @pytest.fixture
 def environments(tmp_path: Path) -> Path:
     """A writable copy of environments/ for tests that change or add files."""

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from main import synthesize
 from modules.compute.ecs import requests_per_target
 from modules.observability.metrics import PUBLISHED
 from modules.settings import ConfigError, load_environment, load_environments
 from modules.settings.cost import count, idle_cost, total
 from modules.settings.protection import STATEFUL_TYPES
 from tests.config_helpers import set_key
-from tests.conftest import ROOT, only, resources
+from tests.conftest import ROOT, only, resources, synthesized
 
 FIXTURES = ROOT / "tests" / "fixtures" / "ecs"
 ECS_ONLY_TYPES = ("aws_ecs_", "aws_lb", "aws_cloudfront_", "aws_acm_", "aws_route53_", "aws_appautoscaling_")
@@ -31,14 +30,7 @@ ECS_ONLY_TYPES = ("aws_ecs_", "aws_lb", "aws_cloudfront_", "aws_acm_", "aws_rout
 
 @pytest.fixture(scope="module")
 def ecs_json(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict]:
-    outdir = tmp_path_factory.mktemp("ecs") / "cdktf.out"
-    synthesize(FIXTURES, outdir)
-
-    def load(name: str) -> dict:
-        return json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text(encoding="utf-8"))
-
-    load.outdir = outdir  # type: ignore[attr-defined]
-    return load
+    return synthesized(FIXTURES, tmp_path_factory.mktemp("ecs") / "cdktf.out")
 
 
 @pytest.fixture

@@ -13,27 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from main import synthesize
 from modules.settings import ConfigError, load_environment, load_environments, regions
 from modules.settings.cost import count, idle_cost
 from modules.settings.network import NetworkSettings
 from scripts.ops import guard
 from tests.config_helpers import set_key
-from tests.conftest import ROOT, resources
+from tests.conftest import ROOT, resources, synthesized
 
 FIXTURES = ROOT / "tests" / "fixtures" / "network"
 
 
 @pytest.fixture(scope="module")
 def fixture_json(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict]:
-    outdir = tmp_path_factory.mktemp("network") / "cdktf.out"
-    synthesize(FIXTURES, outdir)
-
-    def load(name: str) -> dict:
-        return json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text(encoding="utf-8"))
-
-    load.outdir = outdir  # type: ignore[attr-defined]
-    return load
+    return synthesized(FIXTURES, tmp_path_factory.mktemp("network") / "cdktf.out")
 
 
 @pytest.fixture
