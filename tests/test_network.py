@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -374,3 +376,27 @@ def test_the_nat_instances_public_address_is_accepted_in_the_plan_scan_only(outd
     assert ("aws_instance.network_nat_instance", "CKV_AWS_88") in declared_suppressions(stage)
     assert plan_only_suppressions(stage) == {("aws_instance.network_nat_instance", "CKV_AWS_88")}
     assert plan_only_suppressions(outdir / "stacks" / "prod") == set()
+
+
+@pytest.mark.slow
+def test_every_mode_and_nat_kind_validates_and_passes_checkov(
+    fixture_json: Callable[[str], dict], tmp_path: Path
+) -> None:
+    """The gate (terraform validate with the real provider, checkov, the IAM linter) on the default VPC, one NAT
+    gateway for three AZs and interface endpoints without NAT; the shipped files cover the NAT instance and a
+    gateway per AZ. CKV2_AWS_11 (flow logs) and CKV2_AWS_12 (default security group) pass, never suppressed."""
+    reports = tmp_path / "reports"
+    outdir = fixture_json.outdir  # type: ignore[attr-defined]
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.ops", "gate", "--outdir", str(outdir), "--reports", str(reports)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = {item["name"]: item for item in json.loads((reports / "summary.json").read_text())}
+    assert set(summary) == {"bootstrap", *(path.stem for path in FIXTURES.glob("[!_]*.toml"))}
+    for name, item in summary.items():
+        assert item["validate"] == "valid", name
+        assert item["failed"] == [] and item["stale"] == [] and item["passed"] > 0, name
+    for name in summary:
+        suppressed = json.loads((outdir / "stacks" / name / "checkov-suppressions.json").read_text())
+        assert not {item["check_id"] for item in suppressed} & {"CKV2_AWS_11", "CKV2_AWS_12"}, name
