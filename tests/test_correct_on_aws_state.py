@@ -189,6 +189,27 @@ def test_no_terraform_init_against_aws_before_s3_says_who_owns_the_bucket(
     assert asked == [(BUCKET, "us-east-1", ACCOUNT)]
 
 
+def test_an_error_inside_the_owner_check_refuses_naming_the_check(
+    accounts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only S3's answers: anything that goes wrong while asking refuses, and terraform init never runs."""
+    stack = tmp_path / "cdktf.out" / "stacks" / "stage"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text("{}")
+
+    def broken(*_: object, **__: object) -> None:
+        raise KeyError("Owner")
+
+    def terraform(*_: object, **__: object) -> int:
+        raise AssertionError("terraform init ran after the owner check failed")
+
+    monkeypatch.setattr(bucket_owner, "check_state_bucket", broken)
+    monkeypatch.setattr(flows, "terraform", terraform)
+    session = flows.Session(False, dict(os.environ), tmp_path / "cdktf.out", tmp_path)
+    with pytest.raises(OpsError, match="safety check 'does stage's account own its state bucket\\?' failed.*KeyError"):
+        flows.make_plan(session, "stage", [])
+
+
 def bootstrapped(root: Path, bucket: str | None) -> None:
     """A bootstrap state as terraform writes it (what the check reads): the state bucket, or none."""
     (root / "bootstrap").mkdir(parents=True, exist_ok=True)

@@ -116,7 +116,7 @@ def run_cdktf(args: list[str]) -> int:
         environments = [stack for stack in _targets(_stack_patterns(args)) if not is_reserved(stack)]
         require_account_ids(environments)
         for name in environments:
-            check_owner(name)
+            checked(f"does {name}'s account own its state bucket?", check_owner, name)
     # The CLI locks providers for other platforms from the registry after init; with the provider taken
     # from a local mirror (no registry) that step cannot work, and the mirror's copy is what gets used.
     if os.environ.get("TF_USES_MIRROR") == "1" and command in LOCKING:

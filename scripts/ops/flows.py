@@ -158,7 +158,7 @@ def make_plan(session: Session, name: str, plan_args: list[str]) -> tuple[Path, 
     plan.json beside it."""
     directory = stack_dir(session, name)
     if not session.local:
-        backends.check_owner(name)
+        checked(f"does {name}'s account own its state bucket?", backends.check_owner, name)
     terraform_or_fail(
         session, directory, ["init", "-input=false", "-reconfigure", "-no-color"], "init.log",
         f"terraform init of {name} failed (has the backend been bootstrapped? ./scripts/bootstrap.sh)",
