@@ -85,6 +85,20 @@ ensure_terraform() {
   export TF_CLI_CONFIG_FILE="$config"
 }
 
+# Puts the AWS provider into the plugin cache once, before parallel test workers run `terraform init` at the
+# same time: Terraform does not guard its plugin cache against concurrent writers.
+warm_plugin_cache() {
+  local cache="$ROOT/.cache/terraform/plugin-cache"
+  compgen -G "$cache/$AWS_PROVIDER/$AWS_PROVIDER_VERSION/*" >/dev/null && return 0
+  local scratch
+  scratch="$(mktemp -d)"
+  printf 'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n      version = "%s"\n    }\n  }\n}\n' \
+    "$AWS_PROVIDER_VERSION" >"$scratch/main.tf"
+  terraform -chdir="$scratch" init -backend=false -input=false >/dev/null \
+    || { rm -rf "$scratch"; die "terraform init could not install the AWS provider $AWS_PROVIDER_VERSION"; }
+  rm -rf "$scratch"
+}
+
 # A PostgreSQL server for tests/test_database_user.py (the SQL of the app's database user runs against a
 # real one): Debian's postgresql package, installed when missing and this user may install packages.
 ensure_postgresql() {

@@ -9,9 +9,12 @@ ensure_python
 ensure_cdktf_cli
 ensure_terraform
 ensure_postgresql
+warm_plugin_cache
 cd "$ROOT"
 say "ruff check, ruff format --check, mypy"
 "$ROOT/.venv/bin/ruff" check --quiet . || die "ruff found problems (ruff check --fix fixes some)"
 "$ROOT/.venv/bin/ruff" format --check --quiet . || die "code is not formatted: run .venv/bin/ruff format"
 "$ROOT/.venv/bin/mypy" >&2 || die "mypy found problems"
-exec "$PY" -m pytest "$@"
+# Modules run in parallel, one module per worker (pytest-xdist --dist loadfile): most of the slow ones
+# wait on a local AWS rather than use a core. TEST_WORKERS=0 runs everything in this process.
+exec "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile "$@"

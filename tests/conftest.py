@@ -20,6 +20,19 @@ from main import synthesize  # noqa: E402
 
 ENVIRONMENTS = ROOT / "environments"
 
+# The modules that apply or plan against the local AWS take most of the suite's wall time, mostly waiting
+# on the provider's fixed polling. They run first, so that with several workers (scripts/test.sh runs
+# pytest-xdist, one module per worker) the short modules fill the other workers while they wait.
+LONGEST_FIRST = ("test_local_apply.py", "test_local_ecs.py", "test_local_only.py", "test_local_aws.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside each module and among the others is kept
+
 
 @pytest.fixture(scope="session")
 def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
