@@ -121,6 +121,14 @@ FOLDED: dict[str, str] = {
     "aws_s3_bucket_server_side_encryption_configuration": "aws_s3_bucket",
     "aws_s3_bucket_versioning": "aws_s3_bucket",
 }
+# What sits in subnets (an edge from the subnets to each).
+PLACED = (
+    "aws_apprunner_vpc_connector",
+    "aws_ecs_service",
+    "aws_rds_cluster",
+    "aws_elasticache_replication_group",
+    "aws_lb",
+)
 FRONT_DOORS = ("aws_cloudfront_distribution", "aws_lb", "aws_apprunner_service", "aws_ecs_service")
 # (from, to, label): drawn when both are present; "-.->" for what is not a request path.
 EDGES: tuple[tuple[str, str, str, str], ...] = (
@@ -161,18 +169,15 @@ EDGES: tuple[tuple[str, str, str, str], ...] = (
     ("aws_kms_key", "aws_dynamodb_table", "encrypts", "-.->"),
     ("data.aws_vpc", "data.aws_subnets", "", "---"),
     ("aws_vpc", "aws_subnet", "", "---"),
-    *(
-        (subnets, placed, "in", "-.-")
-        for subnets in ("data.aws_subnets", "aws_subnet")
-        for placed in (
-            "aws_apprunner_vpc_connector",
-            "aws_ecs_service",
-            "aws_rds_cluster",
-            "aws_elasticache_replication_group",
-            "aws_lb",
-        )
-    ),  # fmt: skip
+    *((subnets, placed, "in", "-.-") for subnets in ("data.aws_subnets", "aws_subnet") for placed in PLACED),
 )
+# Edges that are untrue when another type is present: (from, to) -> that type.
+HIDDEN_BY: dict[tuple[str, str], str] = {
+    # In a VPC of its own, the subnet lookup only narrows the connector's subnets to the zones it supports.
+    **{("data.aws_subnets", placed): "aws_vpc" for placed in PLACED if placed != "aws_apprunner_vpc_connector"},
+    # A load balancer's access-log bucket is SSE-S3 (ALB log delivery takes no KMS key).
+    ("aws_kms_key", "aws_s3_bucket"): "aws_lb",
+}
 
 
 def node_id(kind: str) -> str:
@@ -203,10 +208,7 @@ def mermaid(document: Mapping[str, Any]) -> str:
         for source, target, label, arrow in EDGES
         if (source in counts or source == INTERNET)
         and (target in counts or target == INTERNET)
-        # In a VPC of its own, the lookup only narrows the connector's subnets to the zones it supports.
-        and not (source == "data.aws_subnets" and "aws_vpc" in counts and target != "aws_apprunner_vpc_connector")
-        # A load balancer's access-log bucket is SSE-S3 (ALB log delivery takes no KMS key).
-        and not (source == "aws_kms_key" and target == "aws_s3_bucket" and "aws_lb" in counts)
+        and HIDDEN_BY.get((source, target)) not in counts
     ]
     lines = ["flowchart LR"]
     if door or any(INTERNET in (source, target) for source, target, *_ in edges):
