@@ -251,10 +251,11 @@ class AppRunnerService(Construct):
                     Postcondition(
                         condition=f"${{length(self.certificate_validation_records) == {VALIDATION_RECORDS}}}",
                         error_message=f"App Runner returned ${{length(self.certificate_validation_records)}} "
-                        f"certificate validation records for {domain}; this stack writes {VALIDATION_RECORDS} "
-                        "(count). Nothing was written to the zone: set VALIDATION_RECORDS in "
-                        "modules/compute/apprunner.py to the number returned (aws apprunner describe-custom-domains "
-                        "--service-arn <apprunner_service_arn>), synthesize and apply again.",
+                        f"certificate validation records for {domain} and this stack writes {VALIDATION_RECORDS} "
+                        "(their count): none was written to the zone. List them with aws apprunner "
+                        "describe-custom-domains --service-arn <apprunner_service_arn>, set VALIDATION_RECORDS in "
+                        "modules/compute/apprunner.py (in an ejected workspace: the count of the validation records) "
+                        "to their number, and apply again.",
                     )
                 ]
             ),
