@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from modules.compute.apprunner import VALIDATION_RECORDS
-from modules.settings import ConfigError, load_environment, load_environments
+from modules.settings import load_environment
 from modules.settings.cost import count, idle_cost
-from tests.config_helpers import set_key
+from tests.config_helpers import problems, set_key
 from tests.conftest import ROOT, only, resources, synthesized
 
 FIXTURES = ROOT / "tests" / "fixtures" / "apprunner-domain"
@@ -38,12 +38,6 @@ def domain_file(tmp_path: Path) -> Path:
     target = tmp_path / "environments"
     shutil.copytree(FIXTURES, target)
     return target / f"{NAME}.toml"
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as raised:
-        load_environments(path.parent)
-    return raised.value.problems
 
 
 def records(document: dict) -> dict[str, dict]:
