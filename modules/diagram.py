@@ -82,6 +82,7 @@ NODES: dict[str, Node] = {
 FOLDED: dict[str, str] = {
     "aws_apprunner_auto_scaling_configuration_version": "aws_apprunner_service",
     "aws_apprunner_observability_configuration": "aws_apprunner_service",
+    "aws_apprunner_custom_domain_association": "aws_apprunner_service",
     "aws_ecs_task_definition": "aws_ecs_service",
     "aws_ecr_lifecycle_policy": "aws_ecr_repository",
     "aws_lb_listener": "aws_lb",
@@ -153,6 +154,7 @@ EDGES: tuple[tuple[str, str, str, str], ...] = (
     ("aws_apprunner_vpc_connector", "aws_vpc_endpoint", "AWS APIs", "-->"),
     ("aws_ecs_service", "aws_vpc_endpoint", "AWS APIs", "-->"),
     ("aws_route53_record", "aws_lb", "alias", "-.->"),
+    ("aws_route53_record", "aws_apprunner_service", "CNAME", "-.->"),
     ("aws_acm_certificate", "aws_lb", "TLS", "-.->"),
     ("aws_lb", "aws_s3_bucket", "access logs", "-.->"),
     ("aws_nat_gateway", INTERNET, "egress", "-->"),

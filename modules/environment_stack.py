@@ -329,8 +329,15 @@ class EnvironmentStack(Stack):
         """The service's URL and names: App Runner's, or the ECS cluster's, service's and load balancer's."""
         if self.service:
             service = self.service
+            url: dict[str, tuple[object, str]] = {"app_url": (service.url, "HTTPS URL of the service")}
+            if service.domain:
+                # App Runner's own URL stays up beside the domain (and serves while the domain validates).
+                url = {
+                    "app_url": (service.url, "HTTPS URL of the service: its custom domain"),
+                    "apprunner_service_url": (service.service_url, "App Runner's own HTTPS URL of the service"),
+                }
             return {
-                "app_url": (service.url, "HTTPS URL of the service"),
+                **url,
                 "apprunner_service_arn": (
                     service.arn,
                     "ARN of the App Runner service (aws apprunner start-deployment ...)",

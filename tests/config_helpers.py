@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from modules.settings import ConfigError, load_environments
+
 
 def set_key(path: Path, section: str, key: str, value: str | None) -> None:
     """Sets (or with None removes) ``key`` in ``[section]`` of a TOML file, keeping everything else."""
@@ -27,3 +31,10 @@ def set_key(path: Path, section: str, key: str, value: str | None) -> None:
         assert value is not None, f"{key} is not in [{section}] of {path}"
         lines.insert(start + 1, f"{key} = {value}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def problems(path: Path) -> list[str]:
+    """The lines the loader refuses the environment files beside ``path`` with (it must refuse them)."""
+    with pytest.raises(ConfigError) as raised:
+        load_environments(path.parent)
+    return raised.value.problems

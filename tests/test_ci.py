@@ -376,40 +376,56 @@ SERVICE_OF_TYPE = {
     "aws_ecs_": "ecs", "aws_lb": "elasticloadbalancing", "aws_cloudfront_": "cloudfront", "aws_acm_": "acm",
     "aws_route53_": "route53", "aws_appautoscaling_": "application-autoscaling", "aws_s3_": "s3",
 }  # fmt: skip
-ECS_FIXTURES = ROOT / "tests" / "fixtures" / "ecs"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def fixtures_with_ci(folder: str, names: tuple[str, ...], target: Path) -> Path:
+    """The environment files ``names`` of tests/fixtures/<folder> with [ci], synthesized into ``target``."""
+    source = target.parent / "environments"
+    source.mkdir()
+    shutil.copy(FIXTURES / folder / "_defaults.toml", source)
+    for name in names:
+        path = source / f"{name}.toml"
+        shutil.copy(FIXTURES / folder / f"{name}.toml", path)
+        set_key(path, "environment", "account_id", f'"{ACCOUNT}"')
+        set_key(path, "ci", "github_repository", f'"{REPOSITORY}"')
+        set_key(path, "alerts", "emails", '["platform@acme-corp.io"]')
+    synthesize(source, target)
+    return target
 
 
 @pytest.fixture(scope="module")
 def ecs_ci_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ECS fixtures (default VPC with CloudFront, dedicated VPC with a domain) with [ci]."""
-    source = tmp_path_factory.mktemp("ci-ecs") / "environments"
-    source.mkdir()
-    shutil.copy(ECS_FIXTURES / "_defaults.toml", source)
-    for name in ("ecs-default-vpc", "ecs-domain"):
-        path = source / f"{name}.toml"
-        shutil.copy(ECS_FIXTURES / f"{name}.toml", path)
-        set_key(path, "environment", "account_id", f'"{ACCOUNT}"')
-        set_key(path, "ci", "github_repository", f'"{REPOSITORY}"')
-        set_key(path, "alerts", "emails", '["platform@acme-corp.io"]')
-    target = tmp_path_factory.mktemp("ci-ecs-synth") / "cdktf.out"
-    synthesize(source, target)
-    return target
+    return fixtures_with_ci("ecs", ("ecs-default-vpc", "ecs-domain"), tmp_path_factory.mktemp("ci-ecs") / "cdktf.out")
 
 
-@pytest.mark.parametrize("environment", ["stage", "prod", "ecs-default-vpc", "ecs-domain"])
+@pytest.fixture(scope="module")
+def apprunner_domain_ci_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """App Runner with a custom domain, with [ci]."""
+    target = tmp_path_factory.mktemp("ci-apprunner-domain") / "cdktf.out"
+    return fixtures_with_ci("apprunner-domain", ("apprunner-domain",), target)
+
+
+OUTDIR_OF = {"ecs-default-vpc": "ecs_ci_out", "ecs-domain": "ecs_ci_out", "apprunner-domain": "apprunner_domain_ci_out"}
+
+
+@pytest.mark.parametrize("environment", ["stage", "prod", "ecs-default-vpc", "ecs-domain", "apprunner-domain"])
 def test_apply_role_can_write_every_resource_type_of_the_stack(
     request: pytest.FixtureRequest, environment: str
 ) -> None:
     """A resource type the apply role cannot create fails the deploy halfway: a new construct needs its
     service's statement in modules/security/ci_roles.py (and a line here)."""
-    outdir = request.getfixturevalue("ecs_ci_out" if environment.startswith("ecs") else "ci_out")
+    outdir = request.getfixturevalue(OUTDIR_OF.get(environment, "ci_out"))
     document = stack(outdir, environment)
     policy = statements(document, "apply")
     granted = {
         action.split(":")[0] for item in policy.values() if item.get("effect") != "Deny" for action in item["actions"]
     }
     for kind in document["resource"]:
-        service = next((name for prefix, name in SERVICE_OF_TYPE.items() if kind.startswith(prefix)), None)
+        # The longest prefix: aws_route53_record is Route 53's, not EC2's (aws_route).
+        prefix = max((prefix for prefix in SERVICE_OF_TYPE if kind.startswith(prefix)), key=len, default=None)
+        service = SERVICE_OF_TYPE[prefix] if prefix else None
         assert service, f"{kind}: which IAM service creates it? add it to SERVICE_OF_TYPE and to the apply role"
         assert service in granted, f"{kind}: the apply role grants no {service} action"
 
@@ -429,3 +445,21 @@ def test_the_ecs_apply_role_writes_its_own_service_and_its_domains_zone_only(ecs
     passed = policy["PassOwnRolesToTheirServices"]["condition"][0]["values"]
     assert "ecs-tasks.amazonaws.com" in passed
     assert "RecordsOfTheDomainsZone" not in statements(stack(ecs_ci_out, "ecs-default-vpc"), "apply")
+
+
+def test_the_app_runner_apply_role_associates_the_domain_and_writes_its_zone_only(
+    apprunner_domain_ci_out: Path, ci_out: Path
+) -> None:
+    """AssociateCustomDomain acts on the service (Service Authorization Reference, App Runner): apprunner:* on
+    this environment's services covers it; the records go to the domain's zone, nowhere else."""
+    policy = statements(stack(apprunner_domain_ci_out, "apprunner-domain"), "apply")
+    prefix = "cerberus-apprunner-domain"
+    assert policy["OwnApprunner"]["actions"] == ["apprunner:*"]
+    assert any(arn.endswith(f":service/{prefix}-*/*") for arn in policy["OwnApprunner"]["resources"])
+    assert policy["RecordsOfTheDomainsZone"]["resources"] == [
+        "arn:${data.aws_partition.partition.partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
+    ]
+    assert "route53:ChangeResourceRecordSets" in policy["RecordsOfTheDomainsZone"]["actions"]
+    assert "EcsTaskDefinitionsAndReads" not in policy
+    assert "RecordsOfTheDomainsZone" not in statements(stack(apprunner_domain_ci_out, "apprunner-domain"), "plan")
+    assert "RecordsOfTheDomainsZone" not in statements(stack(ci_out, "stage"), "apply")  # no domain, no zone

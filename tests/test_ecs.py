@@ -94,16 +94,11 @@ def test_fargate_offers_pairs_app_runner_does_not(ecs_file: Path) -> None:
     assert 'app.cpu = 8192: expected with platform = "apprunner": one of 256, 512, 1024, 2048, 4096' in line
 
 
-@pytest.mark.parametrize(
-    ("key", "value"),
-    [("architecture", '"arm64"'), ("read_only_root_filesystem", "false"), ("domain", '"api.example.com"')],
-)
+@pytest.mark.parametrize(("key", "value"), [("architecture", '"arm64"'), ("read_only_root_filesystem", "false")])
 def test_app_runner_refuses_ecs_only_keys_saying_why(ecs_file: Path, key: str, value: str) -> None:
     set_key(ecs_file, "app", "platform", '"apprunner"')
     set_key(ecs_file, "app", "architecture", None)
     set_key(ecs_file, "app", key, value)
-    if key == "domain":
-        set_key(ecs_file, "app", "hosted_zone_id", '"Z0123456789ABCDEFGHIJ"')
     found = problems(ecs_file)
     assert any(f"app.{key} = " in line and 'no value with platform = "apprunner"' in line for line in found), found
 

@@ -1,9 +1,22 @@
-"""AWS App Runner: the environment's web service, from its ECR image."""
+"""AWS App Runner: the environment's web service, from its ECR image, on its own HTTPS URL or a custom domain.
+
+**Custom domain** (``[app] domain`` + ``hosted_zone_id``): App Runner keeps the certificate (in ACM, on its side)
+once DNS proves the domain is ours. Its association returns the validation records only after it is created,
+so they are unknown at plan time and cannot drive a ``for_each`` (provider issue 23460): ``count`` gives them a
+fixed number instead. For a domain without its ``www`` subdomain App Runner returns two records (one for the
+domain, one for a name it adds under it; three with ``www``, the number public modules and AWS Copilot rely
+on); a postcondition on the association stops the apply when AWS returns another number, before any record is
+written, rather than leave a record out. The records are picked by index in the order of their names: a set
+turned into a list (``tolist``) has, in Terraform's words, an undefined order that is consistent only within one
+run, while a map's values come in the order of its keys, so each index keeps its record from plan to plan.
+The domain itself is a CNAME to the association's ``dns_target``, which a zone's apex cannot carry:
+the zone is read at plan time and an apex, a domain outside the zone or a private zone stops the plan.
+"""
 
 from __future__ import annotations
 
 from modules.compute import Workload
-from modules.framework import Construct, aws
+from modules.framework import Construct, Postcondition, TerraformResourceLifecycle, TerraformStack, aws
 from modules.security.iam import policy_document, service_role, statement
 from modules.settings.app import AppSettings
 from modules.settings.naming import (
@@ -14,6 +27,10 @@ from modules.settings.naming import (
     resource_name,
 )
 from modules.settings.regions import VPC_CONNECTOR_UNSUPPORTED_ZONE_IDS
+
+# The certificate validation records App Runner returns for a domain without its www subdomain (module docstring).
+VALIDATION_RECORDS = 2
+RECORD_TTL = 300
 
 
 class AppRunnerService(Construct):
@@ -35,9 +52,14 @@ class AppRunnerService(Construct):
         self.service = self._service(access_role.arn, instance_role.arn)
         self.arn: str = self.service.arn
         self.service_id: str = self.service.service_id
-        self.url: str = f"https://{self.service.service_url}"
+        self.service_url: str = f"https://{self.service.service_url}"
+        self.url: str = self.service_url
         self.instance_role_arn: str = instance_role.arn
         self.access_role_arn: str = access_role.arn
+        self.domain: aws.apprunner_custom_domain_association.ApprunnerCustomDomainAssociation | None = None
+        if settings.domain:
+            self.domain = self._custom_domain(settings.domain, settings.hosted_zone_id or "")
+            self.url = f"https://{settings.domain}"
 
     def _access_role(self, prefix: str) -> aws.iam_role.IamRole:
         """What App Runner's build service uses to pull the image: this repository, this key."""
@@ -209,4 +231,86 @@ class AppRunnerService(Construct):
             # The role ARNs alone let App Runner start before the roles may pull the image or read the
             # secrets; the app also runs its migrations on start, so the database must be up.
             depends_on=[self.access_role_policy, self.instance_role_policy, *workload.start_after],
+        )
+
+    # -- custom domain --------------------------------------------------------------------------------
+
+    def _custom_domain(
+        self, domain: str, zone_id: str
+    ) -> aws.apprunner_custom_domain_association.ApprunnerCustomDomainAssociation:
+        """The association, its certificate validation records and the CNAME that sends the domain to the service."""
+        self._domain_zone(domain, zone_id)
+        association = aws.apprunner_custom_domain_association.ApprunnerCustomDomainAssociation(
+            self,
+            "domain",
+            domain_name=domain,
+            enable_www_subdomain=False,
+            service_arn=self.service.arn,
+            lifecycle=TerraformResourceLifecycle(
+                postcondition=[
+                    Postcondition(
+                        condition=f"${{length(self.certificate_validation_records) == {VALIDATION_RECORDS}}}",
+                        error_message=f"App Runner returned ${{length(self.certificate_validation_records)}} "
+                        f"certificate validation records for {domain} and this stack writes {VALIDATION_RECORDS} "
+                        "(their count): none was written to the zone. List them with aws apprunner "
+                        "describe-custom-domains --service-arn <apprunner_service_arn>, set VALIDATION_RECORDS in "
+                        "modules/compute/apprunner.py (in an ejected workspace: the count of the validation records) "
+                        "to their number, and apply again.",
+                    )
+                ]
+            ),
+        )
+        logical_id = TerraformStack.of(self).get_logical_id(association)
+        records = f"aws_apprunner_custom_domain_association.{logical_id}.certificate_validation_records"
+        # Keyed by name: a map's values come in the order of its keys, on every run (module docstring).
+        record = f"values({{ for record in {records} : record.name => record }})[count.index]"
+        self.validation_records = aws.route53_record.Route53Record(
+            self,
+            "domain_validation",
+            count=VALIDATION_RECORDS,
+            zone_id=zone_id,
+            name=f"${{{record}.name}}",
+            type=f"${{{record}.type}}",
+            records=[f"${{{record}.value}}"],
+            ttl=RECORD_TTL,
+            # A domain associated before (with another service, or before a re-create) has the same names.
+            allow_overwrite=True,
+        )
+        self.domain_record = aws.route53_record.Route53Record(
+            self,
+            "domain_record",
+            zone_id=zone_id,
+            name=domain,
+            type="CNAME",
+            records=[association.dns_target],
+            ttl=RECORD_TTL,
+        )
+        return association
+
+    def _domain_zone(self, domain: str, zone_id: str) -> None:
+        """The zone, read at plan time: the domain must lie inside it, below its apex, in public DNS."""
+        zone_name = 'trimsuffix(self.name, ".")'
+        where = f"app.hosted_zone_id = {zone_id} (zone ${{{zone_name}}})"
+        aws.data_aws_route53_zone.DataAwsRoute53Zone(
+            self,
+            "domain_zone",
+            zone_id=zone_id,
+            lifecycle=TerraformResourceLifecycle(
+                postcondition=[
+                    Postcondition(
+                        condition=f'${{"{domain}" != {zone_name}}}',
+                        error_message=f"app.domain = {domain} is the apex of {where}: an apex cannot carry the "
+                        "CNAME App Runner needs; use a subdomain (api.<zone>).",
+                    ),
+                    Postcondition(
+                        condition=f'${{"{domain}" == {zone_name} || endswith("{domain}", ".${{{zone_name}}}")}}',
+                        error_message=f"app.domain = {domain} is not in {where}: set the zone that holds it.",
+                    ),
+                    Postcondition(
+                        condition="${!self.private_zone}",
+                        error_message=f"{where} is a private zone: App Runner validates the domain in public "
+                        "DNS; set a public zone.",
+                    ),
+                ]
+            ),
         )

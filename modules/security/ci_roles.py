@@ -289,14 +289,14 @@ class CiRoles(Construct):
             ],
             [self._arn("secretsmanager", "secret:rds!cluster-*")],
         )
-        return [*named, rds_secret, *self._iam(), *self._tagged(), *self._ecs_unnamed()]
+        return [*named, rds_secret, *self._iam(), *self._tagged(), *self._ecs_unnamed(), *self._domain_zone()]
 
     def _ecs_unnamed(self) -> list[object]:
-        """ECS actions AWS authorizes on no resource, and the domain's hosted zone."""
+        """ECS actions AWS authorizes on no resource."""
         t = self.target
         if t.platform != "ecs":
             return []
-        found = [
+        return [
             # RegisterTaskDefinition, DeregisterTaskDefinition and the Describe/List calls accept only "*"
             # (Service Authorization Reference, Amazon ECS); the family is this environment's by name.
             statement(
@@ -335,16 +335,21 @@ class CiRoles(Construct):
                 conditions=[("StringEquals", f"aws:ResourceTag/{ENV_TAG}", [t.environment])],
             ),
         ]
-        if t.hosted_zone_id:
-            found.append(
-                statement(
-                    "RecordsOfTheDomainsZone",
-                    ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets"],
-                    [f"arn:{t.partition}:route53:::hostedzone/{t.hosted_zone_id}"],
-                )
-            )
-            found.append(statement("Route53Changes", ["route53:GetChange"], [f"arn:{t.partition}:route53:::change/*"]))
-        return found
+
+    def _domain_zone(self) -> list[object]:
+        """The records of the domain's hosted zone (certificate validation, the domain's own record), on
+        either platform."""
+        t = self.target
+        if not t.hosted_zone_id:
+            return []
+        return [
+            statement(
+                "RecordsOfTheDomainsZone",
+                ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets"],
+                [f"arn:{t.partition}:route53:::hostedzone/{t.hosted_zone_id}"],
+            ),
+            statement("Route53Changes", ["route53:GetChange"], [f"arn:{t.partition}:route53:::change/*"]),
+        ]
 
     def _iam(self) -> list[object]:
         """The environment's service roles (``<prefix>-*``), and only AWS's service-role policies on them."""

@@ -33,6 +33,12 @@ PLATFORM_CPU_MEMORY = {"apprunner": CPU_MEMORY, "ecs": FARGATE_CPU_MEMORY}
 # A DNS name of two labels at least (RFC 1123), lowercase: what ACM and Route 53 take.
 DOMAIN = r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
 HOSTED_ZONE_ID = r"Z[A-Z0-9]{1,31}"
+# App Runner's domain is a CNAME to the service, and a zone's apex (example.com) cannot carry one: a name of two
+# labels is always an apex; a longer apex (example.co.uk) is refused at plan time, against the zone's own name.
+APPRUNNER_APEX = (
+    'with platform = "apprunner": a subdomain like api.example.com; a zone apex cannot carry the CNAME that '
+    "points the domain at App Runner"
+)
 # Keys only ECS honours, and why App Runner cannot.
 ECS_ONLY = {
     "architecture": "App Runner runs x86_64 only",
@@ -139,13 +145,15 @@ class AppSettings:
         default=None,
     )
     domain: str | None = setting(
-        "ecs only: a custom domain (api.example.com) served with an ACM certificate validated in hosted_zone_id; "
-        "unset: the HTTPS URL of a CloudFront distribution in front of the load balancer",
+        "A custom domain (api.example.com) with a certificate validated in hosted_zone_id: on ecs an ACM "
+        "certificate on the load balancer; on apprunner a subdomain, never the zone's apex (a CNAME to the "
+        "service). Unset: the service's own HTTPS URL (App Runner's, or CloudFront's in front of the load balancer)",
         matches(DOMAIN, "a lowercase DNS name of two labels at least, like api.example.com"),
         default=None,
     )
     hosted_zone_id: str | None = setting(
-        "The public Route 53 hosted zone that holds domain (the certificate's validation records and the alias)",
+        "The public Route 53 hosted zone that holds domain (the certificate's validation records and the record "
+        "that points domain at the service)",
         matches(HOSTED_ZONE_ID, "a Route 53 hosted zone id, like Z0123456789ABCDEFGHIJ"),
         default=None,
     )
@@ -195,14 +203,8 @@ class AppSettings:
                 for key, why in ECS_ONLY.items()
                 if getattr(self, key) is not None
             ]
-            if self.domain is not None:
-                found.append(
-                    (
-                        "domain",
-                        self.domain,
-                        'no value with platform = "apprunner" yet: a custom domain is served on ECS',
-                    )
-                )
+            if self.domain is not None and self.domain.count(".") < 2:
+                found.append(("domain", self.domain, APPRUNNER_APEX))
         if (self.domain is None) != (self.hosted_zone_id is None):
             key, value = ("domain", self.domain) if self.domain else ("hosted_zone_id", self.hosted_zone_id)
             found.append((key, value, "set together with " + ("hosted_zone_id" if self.domain else "domain")))

@@ -40,6 +40,12 @@ GP3_GB_MONTH = 0.08
 NAT_INSTANCE_ROOT_GB = 8  # the Amazon Linux 2023 AMI's root volume
 # ECS on Fargate (Linux, per second, shown per hour) by architecture: (per vCPU-hour, per GB-hour).
 FARGATE_HOUR = {"x86_64": (0.04048, 0.004445), "arm64": (0.03238, 0.00356)}
+# App Runner's custom domain: the association and App Runner's own certificate cost nothing; its records live in
+# the user's zone, which the environment does not create.
+APPRUNNER_DOMAIN = (
+    "App Runner's association and certificate: no charge; Route 53: $0.40 per million queries of its CNAME "
+    "(the hosted zone, $0.50/month, is not part of this environment)"
+)
 ALB_HOUR = 0.0225  # plus 0.008 USD per LCU-hour: none at idle
 # Container Insights (standard): its metrics are custom metrics at 0.30 USD each a month; a cluster with one
 # service publishes about 20 (cluster, service and task-definition level), plus its performance log events.
@@ -116,7 +122,8 @@ def idle_cost(config: EnvironmentConfig, counted: Counted) -> list[CostLine]:
                 "App Runner",
                 f"{app.min_instances} provisioned instance(s) x {memory_gb:g} GB x ${APP_RUNNER_GB_HOUR}/GB-hour",
                 app.min_instances * memory_gb * APP_RUNNER_GB_HOUR * HOURS_PER_MONTH,
-            )
+            ),
+            *([CostLine("Custom domain", APPRUNNER_DOMAIN, 0.0)] if app.domain else []),
         ]
     )
     lines = [
