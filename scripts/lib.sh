@@ -70,6 +70,7 @@ export TF_USES_MIRROR=0   # read by python -m scripts.ops cdktf (--skip-provider
 ensure_terraform() {
   command -v terraform >/dev/null || die "terraform (1.11+) is required on the PATH"
   if [[ -n "${TF_CLI_CONFIG_FILE:-}" && -f "$TF_CLI_CONFIG_FILE" && "$TF_CLI_CONFIG_FILE" != "$ROOT/.cache/terraform/cli.tfrc" ]]; then
+    grep -q 'filesystem_mirror' "$TF_CLI_CONFIG_FILE" && TF_USES_MIRROR=1
     return 0
   fi
   local config="$ROOT/.cache/terraform/cli.tfrc" mirror
@@ -85,18 +86,30 @@ ensure_terraform() {
   export TF_CLI_CONFIG_FILE="$config"
 }
 
-# Puts the AWS provider into the plugin cache once, before parallel test workers run `terraform init` at the
-# same time: Terraform does not guard its plugin cache against concurrent writers.
-warm_plugin_cache() {
-  local cache="$ROOT/.cache/terraform/plugin-cache"
-  compgen -G "$cache/$AWS_PROVIDER/$AWS_PROVIDER_VERSION/*" >/dev/null && return 0
-  local scratch
-  scratch="$(mktemp -d)"
-  printf 'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n      version = "%s"\n    }\n  }\n}\n' \
-    "$AWS_PROVIDER_VERSION" >"$scratch/main.tf"
-  terraform -chdir="$scratch" init -backend=false -input=false >/dev/null \
-    || { rm -rf "$scratch"; die "terraform init could not install the AWS provider $AWS_PROVIDER_VERSION"; }
-  rm -rf "$scratch"
+# For parallel test workers: every `terraform init` reads the provider from a mirror and none writes to a
+# shared place. Terraform does not guard its plugin cache against concurrent writers, and an init whose
+# lock file has no entry for the provider installs into the cache again, so two inits at once can remove
+# the package under each other. The machine's mirror is used as it is; without one, the provider is
+# installed once into the plugin cache, which then serves as the mirror (same layout), with no cache.
+use_provider_mirror_only() {
+  local mirror cache="$ROOT/.cache/terraform/plugin-cache" config="$ROOT/.cache/terraform/mirror-only.tfrc"
+  if ! mirror="$(find_provider_mirror)"; then
+    if ! compgen -G "$cache/$AWS_PROVIDER/$AWS_PROVIDER_VERSION/*" >/dev/null; then
+      local scratch
+      scratch="$(mktemp -d)"
+      printf 'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n      version = "%s"\n    }\n  }\n}\n' \
+        "$AWS_PROVIDER_VERSION" >"$scratch/main.tf"
+      terraform -chdir="$scratch" init -backend=false -input=false >/dev/null \
+        || { rm -rf "$scratch"; die "terraform init could not install the AWS provider $AWS_PROVIDER_VERSION"; }
+      rm -rf "$scratch"
+    fi
+    mirror="$cache"
+  fi
+  {
+    printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["%s"]\n  }\n' "$mirror" "$AWS_PROVIDER"
+    printf '  direct {\n    exclude = ["%s"]\n  }\n}\n' "$AWS_PROVIDER"
+  } >"$config"
+  export TF_CLI_CONFIG_FILE="$config" TF_USES_MIRROR=1
 }
 
 # A PostgreSQL server for tests/test_database_user.py (the SQL of the app's database user runs against a

@@ -9,7 +9,7 @@ ensure_python
 ensure_cdktf_cli
 ensure_terraform
 ensure_postgresql
-warm_plugin_cache
+use_provider_mirror_only
 cd "$ROOT"
 say "ruff check, ruff format --check, mypy"
 "$ROOT/.venv/bin/ruff" check --quiet . || die "ruff found problems (ruff check --fix fixes some)"

@@ -18,6 +18,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from modules.layout import reports_dir
 from modules.settings.naming import RESERVED_PREFIX
 from scripts.ops import gate
 from scripts.ops.backends import check_owner, refuse_state_moves, require_account_ids
@@ -52,7 +53,7 @@ def cdktf_app() -> int:
         started = time.monotonic()
         with step("checkov gate on the synthesized stacks"):
             passed = checked(
-                "checkov gate on the synthesized stacks", gate.run_gate, scanned, ROOT / "reports" / "cdktf-app",
+                "checkov gate on the synthesized stacks", gate.run_gate, scanned, reports_dir(outdir, "cdktf-app"),
                 validate=False,
             )  # fmt: skip
     if not passed:

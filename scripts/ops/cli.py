@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from modules.layout import reports_dir
 from modules.settings import json_schema
 from scripts.ops import backends, cdktf, eject, flows, gate, guard, local_aws, plan_scan
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError
@@ -95,14 +96,14 @@ def synth(no_gate: bool) -> None:
     started = time.monotonic()
     with ExitStack() as stack:
         flows.synthesize(flows.open_session(False, stack))
-    if not no_gate and not gate.run_gate(ROOT / "cdktf.out", ROOT / "reports" / "checkov", None,
+    if not no_gate and not gate.run_gate(ROOT / "cdktf.out", reports_dir(ROOT / "cdktf.out", "checkov"), None,
                                          time.monotonic() - started):  # fmt: skip
         raise OpsError("the gate failed (see above)")
 
 
 @cli.command("gate")
 @click.option("--outdir", type=click.Path(path_type=Path), default=ROOT / "cdktf.out")
-@click.option("--reports", type=click.Path(path_type=Path), default=ROOT / "reports" / "checkov")
+@click.option("--reports", type=click.Path(path_type=Path), default=reports_dir(ROOT / "cdktf.out", "checkov"))
 @click.option("--synth-seconds", type=float, help="how long synthesis took, for timings.json")
 @click.option("--stacks", help="comma-separated stack names (default: every stack in the manifest)")
 def gate_command(outdir: Path, reports: Path, synth_seconds: float | None, stacks: str | None) -> None:
@@ -124,7 +125,7 @@ def scan_plan(stack_dir: Path, plan_file: Path, reports: Path | None, no_scan: b
     plan_scan.print_summary(stack_dir.name, json.loads(plan_file.read_text(encoding="utf-8")))
     if no_scan:
         return
-    target = reports or ROOT / "reports" / "plan" / stack_dir.name
+    target = reports or reports_dir(stack_dir.resolve().parent.parent, "plan") / stack_dir.name
     if not checked(f"plan scan of {stack_dir.name}", plan_scan.scan, stack_dir, plan_file, target):
         raise OpsError("the plan scan failed: see the findings above")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modules.layout import PLAN_SUMMARY_FILE, STACK_FILE, STACKS_DIR
+from modules.layout import PLAN_SUMMARY_FILE, STACK_FILE, STACKS_DIR, reports_dir
 from modules.settings.protection import KEPT_BY_DESTROY
 from scripts.ops import applying, backends, guard, plan_scan, plan_summary
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, confirm, say, step
@@ -114,7 +114,7 @@ def show_json(session: Session, directory: Path, plan_file: str) -> Path:
 
 def scan_ok(directory: Path, plan_json: Path) -> bool:
     """The plan scan (checkov terraform_plan): fails closed."""
-    reports = ROOT / "reports" / "plan" / directory.name
+    reports = reports_dir(directory.parent.parent, "plan") / directory.name  # outdir/stacks/<name>
     with step(f"checkov on the plan of {directory.name}"):
         return checked(f"plan scan of {directory.name}", plan_scan.scan, directory, plan_json, reports)
 
