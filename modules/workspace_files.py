@@ -17,6 +17,7 @@ from modules.settings.cost import budget_warning, count, idle_cost, total
 from modules.settings.literal import literal
 from modules.settings.loader import SECTIONS
 from modules.settings.schema import describe
+from modules.settings.waf import MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS, REDACTED_HEADERS
 from modules.stack import REQUIRED_TERRAFORM, Stack
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -178,6 +179,24 @@ def _architecture(document: dict[str, Any]) -> dict[str, Any]:
     return {"diagram": diagram.mermaid(document)}
 
 
+def _waf(stack: Stack, config: Any) -> dict[str, Any] | None:
+    """[waf]: the web ACL in front of the service, for the README; None when the environment has none."""
+    web_acl = getattr(stack, "waf", None)
+    if web_acl is None:
+        return None
+    return {
+        "name": web_acl.name,
+        "scope": web_acl.scope,
+        "region": web_acl.region,
+        "own_key": web_acl.own_key,
+        "log_group": web_acl.log_group_name,
+        "rate_limit": config.waf.rate_limit,
+        "minutes": RATE_WINDOW_SECONDS // 60,
+        "groups": MANAGED_RULE_GROUPS,
+        "redacted": REDACTED_HEADERS,
+    }
+
+
 def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, Any]) -> None:
     backend = document.get("terraform", {}).get("backend", {}).get("s3")
     variables = [
@@ -209,6 +228,7 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
         "network": config.network if config else None,
         "app": config.app if config else None,
         "prefix": config.environment.prefix if config else None,
+        "waf": _waf(stack, config),
     }
     context.update(_architecture(document))
     files = {"README.md": "README.md.j2"}

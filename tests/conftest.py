@@ -53,6 +53,13 @@ def synthesized(directory: Path, outdir: Path) -> Callable[[str], dict]:
     return load
 
 
+@pytest.fixture(scope="session")
+def waf_json(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict]:
+    """tests/fixtures/waf/ ([waf] on CloudFront outside us-east-1, on a load balancer, on App Runner; each with
+    [ci]), synthesized once for the WAF and the CI tests."""
+    return synthesized(ROOT / "tests" / "fixtures" / "waf", tmp_path_factory.mktemp("waf") / "cdktf.out")
+
+
 @pytest.fixture
 def environments(tmp_path: Path) -> Path:
     """A writable copy of environments/ for tests that change or add files."""

@@ -64,6 +64,8 @@ class WebAcl(Construct):
             rule=[*self._managed_rules(), self._rate_rule(settings.rate_limit)],
             provider=provider,
         )
+        self.own_key = kms_key_arn is None
+        self.log_group_name = waf_log_group_name(name_prefix)
         if kms_key_arn is None:
             kms_key_arn = EncryptionKey(
                 self,
@@ -78,7 +80,7 @@ class WebAcl(Construct):
         self.log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
             self,
             "logs",
-            name=waf_log_group_name(name_prefix),
+            name=self.log_group_name,
             kms_key_id=kms_key_arn,
             retention_in_days=log_retention_days,
             provider=provider,
