@@ -92,6 +92,7 @@ FOLDED: dict[str, str] = {
     "aws_appautoscaling_target": "aws_ecs_service",
     "aws_appautoscaling_policy": "aws_ecs_service",
     "aws_wafv2_web_acl_association": "aws_wafv2_web_acl",
+    "aws_wafv2_web_acl_logging_configuration": "aws_wafv2_web_acl",
     "aws_iam_role": "the service or feature that assumes it",
     "aws_iam_role_policy": "the role's user",
     "aws_iam_role_policy_attachment": "the role's user",
@@ -133,8 +134,11 @@ PLACED = (
 FRONT_DOORS = ("aws_cloudfront_distribution", "aws_lb", "aws_apprunner_service", "aws_ecs_service")
 # (from, to, label): drawn when both are present; "-.->" for what is not a request path.
 EDGES: tuple[tuple[str, str, str, str], ...] = (
-    ("aws_cloudfront_distribution", "aws_lb", "HTTPS", "-->"),
+    ("aws_cloudfront_distribution", "aws_lb", "HTTP, secret header", "-->"),
+    # The web ACL filters the first front door: CloudFront, else the load balancer, else App Runner.
+    ("aws_wafv2_web_acl", "aws_cloudfront_distribution", "filters", "-.->"),
     ("aws_wafv2_web_acl", "aws_lb", "filters", "-.->"),
+    ("aws_wafv2_web_acl", "aws_apprunner_service", "filters", "-.->"),
     ("aws_lb", "aws_ecs_service", "HTTP", "-->"),
     ("aws_apprunner_service", "aws_apprunner_vpc_connector", "egress", "-->"),
     ("aws_apprunner_vpc_connector", "aws_rds_cluster", "PostgreSQL, TLS", "-->"),
@@ -211,6 +215,8 @@ def mermaid(document: Mapping[str, Any]) -> str:
         if (source in counts or source == INTERNET)
         and (target in counts or target == INTERNET)
         and HIDDEN_BY.get((source, target)) not in counts
+        # The web ACL filters whichever resource faces the internet.
+        and not (source == "aws_wafv2_web_acl" and target != door)
     ]
     lines = ["flowchart LR"]
     if door or any(INTERNET in (source, target) for source, target, *_ in edges):

@@ -20,10 +20,12 @@ from modules.protection import protect
 from modules.security.ci_roles import CiRoles, CiTarget
 from modules.security.kms import EncryptionKey, logs_statement, service_use_statement
 from modules.security.secrets import AppSecrets
+from modules.security.waf import WebAcl
 from modules.settings import EnvironmentConfig
 from modules.settings.app import IMAGE_TAG, IMAGE_TAG_RULE
 from modules.settings.literal import literal_all, literal_map
 from modules.settings.naming import state_bucket_name, state_key, state_key_alias
+from modules.settings.waf import CLOUDFRONT_REGION
 from modules.stack import Stack
 
 
@@ -37,11 +39,8 @@ class EnvironmentStack(Stack):
         self.config = config
         self.warnings.extend(config.warnings)
         self._backend()
-        self.aws_provider(
-            region=env.region,
-            account_id=env.account_id,
-            tags={**env.tags, "project": env.project, "environment": env.name, "managed-by": "cdktf"},
-        )
+        self.provider_tags = {**env.tags, "project": env.project, "environment": env.name, "managed-by": "cdktf"}
+        self.aws_provider(region=env.region, account_id=env.account_id, tags=self.provider_tags)
         self.account_id: str = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account").account_id
         self.partition: str = aws.data_aws_partition.DataAwsPartition(self, "partition").partition
         self._foundation()
@@ -213,10 +212,13 @@ class EnvironmentStack(Stack):
             ],
         )
         workload = self._workload(image_tag.string_value)
+        self.waf = self._web_acl()
         self.service: AppRunnerService | None = None
         self.ecs: EcsService | None = None
         if not config.app.ecs:
             self.service = AppRunnerService(self, "service", settings=config.app, workload=workload)
+            if self.waf:
+                self.waf.associate("service", self.service.arn)
             return
         self.ecs = EcsService(
             self,
@@ -234,6 +236,34 @@ class EnvironmentStack(Stack):
             tls_only_buckets=not self.local_endpoint,
             # The local AWS starts no container: a service there never reaches a steady state.
             wait_for_steady_state=not self.local_endpoint,
+            web_acl=self.waf,
+        )
+
+    def _web_acl(self) -> WebAcl | None:
+        """[waf]: the web ACL in front of the service. ECS without a domain serves through CloudFront, whose
+        web ACL AWS keeps in us-east-1: from another region, through a second provider configuration there
+        (and, since a log group takes only a key of its own region, with a key of its own for its logs)."""
+        config, env = self.config, self.config.environment
+        if not config.waf.enabled:
+            return None
+        cloudfront = config.app.ecs and not config.app.domain
+        region = CLOUDFRONT_REGION if cloudfront else env.region
+        provider = None
+        if region != env.region:
+            alias = region.replace("-", "_")
+            provider = self.aws_provider(region=region, account_id=env.account_id, tags=self.provider_tags, alias=alias)
+        return WebAcl(
+            self,
+            "waf",
+            settings=config.waf,
+            name_prefix=env.prefix,
+            cloudfront=cloudfront,
+            region=region,
+            kms_key_arn=self.key.arn if region == env.region else None,
+            account_id=self.account_id,
+            partition=self.partition,
+            log_retention_days=env.log_retention_days,
+            provider=provider,
         )
 
     def _observability(self) -> None:
@@ -280,6 +310,7 @@ class EnvironmentStack(Stack):
                 repository=config.ci.github_repository, environment=env.name, project=env.project,
                 prefix=env.prefix, region=env.region, account_id=env.account_id, partition=self.partition,
                 key_arn=self.key.arn, platform=config.app.platform, hosted_zone_id=config.app.hosted_zone_id,
+                waf_scope=self.waf.scope if self.waf else None, waf_region=self.waf.region if self.waf else env.region,
             )  # fmt: skip
             self.ci = CiRoles(self, "ci", target=target)
 

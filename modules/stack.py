@@ -65,20 +65,24 @@ class Stack(TerraformStack):
         kept = [part for part in parts if part != "this"] or parts
         return "_".join(part.replace("-", "_") for part in kept)
 
-    def aws_provider(self, *, region: str, account_id: str, tags: dict[str, str]) -> None:
+    def aws_provider(
+        self, *, region: str, account_id: str, tags: dict[str, str], alias: str | None = None
+    ) -> aws.provider.AwsProvider:
         """The AWS provider: pinned to the account when one is named (not in local mode: the emulator has
         its own account), default tags on everything (keys and values from the environment files, so kept
-        literal)."""
+        literal). ``alias``: a second configuration (another region) that resources name as their provider."""
         provider = aws.provider.AwsProvider(
             self,
-            "aws",
+            f"aws_{alias}" if alias else "aws",
             region=region,
+            alias=alias,
             allowed_account_ids=[account_id] if account_id and not self.local_endpoint else None,
             default_tags=[aws.provider.AwsProviderDefaultTags(tags=literal_map(tags))],
         )
         if self.local_endpoint:
             for key, value in local_aws.provider_settings(self.local_endpoint).items():
                 provider.add_override(key, value)
+        return provider
 
     def outputs(self, outputs: dict[str, tuple[object, str]]) -> None:
         """Terraform outputs from ``name -> (value, description)``."""

@@ -17,6 +17,7 @@ from modules.settings.cost import budget_warning, count, idle_cost, total
 from modules.settings.literal import literal
 from modules.settings.loader import SECTIONS
 from modules.settings.schema import describe
+from modules.settings.waf import MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS, REDACTED_HEADERS
 from modules.stack import REQUIRED_TERRAFORM, Stack
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -136,6 +137,54 @@ def _condition_blocks(match: re.Match[str]) -> str:
     return "".join(f"{indent}{kind} {{\n{body}{indent}}}\n" for body in _CONDITION.findall(items))
 
 
+# An attribute the provider bindings leave untyped (a web ACL rule's ``statement``: nested blocks too deep to
+# generate), which the HCL renderer writes after this warning as an object (``statement = {``, lists of
+# objects as ``name = [{...},]``) where the provider's schema has blocks.
+_UNTYPED_WARNING = re.compile(
+    r"^# Warning: The following attribute is of an unexpected type\..*?^# We understand this is not ideal.*?\n\n?",
+    re.M | re.S,
+)
+_OBJECT = re.compile(r"(\w+) = \{")
+_LIST = re.compile(r"(\w+) = \[")
+
+
+def _untyped_as_blocks(text: str) -> str:
+    """Every untyped attribute the renderer marked with its warning, as the blocks the schema has."""
+    parts = _UNTYPED_WARNING.split(text)
+    for index in range(1, len(parts)):
+        lines = parts[index].split("\n")
+        end = _as_blocks(lines)
+        parts[index] = "\n".join([line for line in lines[:end] if line is not None] + lines[end:])
+    return "".join(parts)
+
+
+def _as_blocks(lines: list[Any]) -> int:
+    """Rewrites the object attribute on the first line, nested ones included, as blocks (a list of objects as
+    one block per object); lines to drop become None. Returns the index of the first line after it."""
+    # Per open bracket: None for an object, the name of a list of objects, "" for a list of values (kept).
+    open_: list[str | None] = []
+    for number, line in enumerate(lines):
+        obj, items = _OBJECT.fullmatch(line), _LIST.fullmatch(line)
+        if obj:
+            lines[number] = f"{obj[1]} {{"
+            open_.append(None)
+        elif items:
+            of_objects = number + 1 < len(lines) and lines[number + 1] == "{"
+            lines[number] = None if of_objects else line
+            open_.append(items[1] if of_objects else "")
+        elif line == "{" and open_ and open_[-1]:
+            lines[number] = f"{open_[-1]} {{"
+            open_.append(None)
+        elif line in ("}", "},") and open_:
+            lines[number] = "}"
+            open_.pop()
+        elif line in ("]", "],") and open_:
+            lines[number] = None if open_.pop() else line
+        if not open_:
+            return number + 1
+    raise ValueError("an untyped attribute of the HCL output never closes")
+
+
 def _with_defaults(text: str, variables: Mapping[str, Any]) -> str:
     """``text`` with every variable default of the JSON form that the HCL renderer left out put back."""
     lines = text.split("\n")
@@ -156,13 +205,15 @@ def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
     """``cdktf synth --hcl`` leaves out the blocks its HCL renderer does not know (``ephemeral``):
     write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one; and it quotes
     lifecycle and depends_on references, which HCL takes bare; it writes lifecycle conditions as a list
-    attribute, where HCL wants blocks; it gives a multi-line string one newline too many; and it drops a
+    attribute, where HCL wants blocks, and so an attribute the bindings leave untyped (a web ACL rule's
+    statement); it gives a multi-line string one newline too many; and it drops a
     variable's empty default (``default = \"\"``), which turns an optional variable into a required one."""
     hcl = stack_dir / "cdk.tf"
     if not hcl.exists():
         return
     text = _QUOTED_REFERENCES.sub(_unquote_references, hcl.read_text(encoding="utf-8"))
     text = _HEREDOC_VALUE.sub(_exact_heredoc, _CONDITION_LIST.sub(_condition_blocks, text))
+    text = _untyped_as_blocks(text)
     hcl.write_text(_with_defaults(text, document.get("variable", {})), encoding="utf-8")
     blocks = []
     for kind, named in sorted(document.get("ephemeral", {}).items()):
@@ -176,6 +227,24 @@ def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
 def _architecture(document: dict[str, Any]) -> dict[str, Any]:
     """The README's architecture diagram (modules/diagram.py), drawn from the stack's own resources."""
     return {"diagram": diagram.mermaid(document)}
+
+
+def _waf(stack: Stack, config: Any) -> dict[str, Any] | None:
+    """[waf]: the web ACL in front of the service, for the README; None when the environment has none."""
+    web_acl = getattr(stack, "waf", None)
+    if web_acl is None:
+        return None
+    return {
+        "name": web_acl.name,
+        "scope": web_acl.scope,
+        "region": web_acl.region,
+        "own_key": web_acl.own_key,
+        "log_group": web_acl.log_group_name,
+        "rate_limit": config.waf.rate_limit,
+        "minutes": RATE_WINDOW_SECONDS // 60,
+        "groups": MANAGED_RULE_GROUPS,
+        "redacted": REDACTED_HEADERS,
+    }
 
 
 def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, Any]) -> None:
@@ -209,6 +278,7 @@ def render_workspace_files(stack: Stack, stack_dir: Path, document: dict[str, An
         "network": config.network if config else None,
         "app": config.app if config else None,
         "prefix": config.environment.prefix if config else None,
+        "waf": _waf(stack, config),
     }
     context.update(_architecture(document))
     files = {"README.md": "README.md.j2"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,6 +65,29 @@ def synthesized(directory: Path, outdir: Path) -> Callable[[str], dict]:
 
     load.outdir = outdir  # type: ignore[attr-defined]
     return load
+
+
+def passing_gate(outdir: Path, reports: Path) -> dict[str, dict]:
+    """Runs the gate (terraform validate with the real provider, checkov, the IAM linter) on ``outdir``; asserts
+    that every stack is valid, passes checks and has no failed or stale finding. Its summary, by stack."""
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.ops", "gate", "--outdir", str(outdir), "--reports", str(reports)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = {item["name"]: item for item in json.loads((reports / "summary.json").read_text(encoding="utf-8"))}
+    for name, item in summary.items():
+        assert item["validate"] == "valid", name
+        assert item["failed"] == [] and item["stale"] == [] and item["passed"] > 0, name
+        assert item["iam_failed"] == [] and item["iam_stale"] == [], name
+    return summary
+
+
+@pytest.fixture(scope="session")
+def waf_json(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict]:
+    """tests/fixtures/waf/ ([waf] on CloudFront outside us-east-1, on a load balancer, on App Runner; each with
+    [ci]), synthesized once for the WAF and the CI tests."""
+    return synthesized(ROOT / "tests" / "fixtures" / "waf", tmp_path_factory.mktemp("waf") / "cdktf.out")
 
 
 @pytest.fixture

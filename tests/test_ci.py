@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -375,6 +376,7 @@ SERVICE_OF_TYPE = {
     "aws_default_": "ec2", "aws_instance": "ec2", "aws_launch_template": "ec2",
     "aws_ecs_": "ecs", "aws_lb": "elasticloadbalancing", "aws_cloudfront_": "cloudfront", "aws_acm_": "acm",
     "aws_route53_": "route53", "aws_appautoscaling_": "application-autoscaling", "aws_s3_": "s3",
+    "aws_wafv2_": "wafv2",
 }  # fmt: skip
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -407,16 +409,22 @@ def apprunner_domain_ci_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return fixtures_with_ci("apprunner-domain", ("apprunner-domain",), target)
 
 
-OUTDIR_OF = {"ecs-default-vpc": "ecs_ci_out", "ecs-domain": "ecs_ci_out", "apprunner-domain": "apprunner_domain_ci_out"}
+OUTDIR_OF = {
+    "ecs-default-vpc": "ecs_ci_out",
+    "ecs-domain": "ecs_ci_out",
+    "apprunner-domain": "apprunner_domain_ci_out",
+    **dict.fromkeys(("waf-cloudfront", "waf-domain", "waf-apprunner"), "waf_json"),
+}
 
 
-@pytest.mark.parametrize("environment", ["stage", "prod", "ecs-default-vpc", "ecs-domain", "apprunner-domain"])
+@pytest.mark.parametrize("environment", ["stage", "prod", *OUTDIR_OF])
 def test_apply_role_can_write_every_resource_type_of_the_stack(
     request: pytest.FixtureRequest, environment: str
 ) -> None:
     """A resource type the apply role cannot create fails the deploy halfway: a new construct needs its
     service's statement in modules/security/ci_roles.py (and a line here)."""
-    outdir = request.getfixturevalue(OUTDIR_OF.get(environment, "ci_out"))
+    synthesized = request.getfixturevalue(OUTDIR_OF.get(environment, "ci_out"))
+    outdir = getattr(synthesized, "outdir", synthesized)
     document = stack(outdir, environment)
     policy = statements(document, "apply")
     granted = {
@@ -460,6 +468,39 @@ def test_the_app_runner_apply_role_associates_the_domain_and_writes_its_zone_onl
         "arn:${data.aws_partition.partition.partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
     ]
     assert "route53:ChangeResourceRecordSets" in policy["RecordsOfTheDomainsZone"]["actions"]
-    assert "EcsTaskDefinitionsAndReads" not in policy
+    assert "EcsTaskDefinitions" not in policy
     assert "RecordsOfTheDomainsZone" not in statements(stack(apprunner_domain_ci_out, "apprunner-domain"), "plan")
     assert "RecordsOfTheDomainsZone" not in statements(stack(ci_out, "stage"), "apply")  # no domain, no zone
+
+
+def test_the_apply_role_writes_its_own_web_acl_where_it_lives(
+    waf_json: Callable[[str], dict], ecs_ci_out: Path
+) -> None:
+    """[waf]: the web ACL by name in its region (us-east-1 behind CloudFront: global/), what it protects, its log
+    group; outside the stack's region, the alias of its logs' key there."""
+    arn = "arn:${data.aws_partition.partition.partition}"
+    cloudfront = statements(waf_json("waf-cloudfront"), "apply")
+    assert cloudfront["OwnWafv2"]["resources"] == [
+        f"{arn}:wafv2:us-east-1:{ACCOUNT}:global/webacl/cerberus-waf-cloudfront-waf/*"
+    ]
+    assert cloudfront["OwnLogsWaf"]["resources"] == [
+        f"{arn}:logs:us-east-1:{ACCOUNT}:log-group:aws-waf-logs-cerberus-waf-cloudfront",
+        f"{arn}:logs:us-east-1:{ACCOUNT}:log-group:aws-waf-logs-cerberus-waf-cloudfront:*",
+    ]
+    assert cloudfront["OwnKmsWaf"]["resources"] == [
+        f"{arn}:kms:us-east-1:{ACCOUNT}:alias/cerberus-waf-cloudfront-waf-logs"
+    ]
+    apprunner = statements(waf_json("waf-apprunner"), "apply")
+    assert apprunner["OwnWafv2"]["resources"] == [
+        f"{arn}:wafv2:eu-west-1:{ACCOUNT}:regional/webacl/cerberus-waf-apprunner-waf/*",
+        f"{arn}:apprunner:eu-west-1:{ACCOUNT}:service/cerberus-waf-apprunner-*/*",
+    ]
+    assert "OwnKmsWaf" not in apprunner
+    domain = statements(waf_json("waf-domain"), "apply")
+    assert domain["OwnWafv2"]["resources"][1] == (
+        f"{arn}:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/app/cerberus-waf-domain/*"
+    )
+    assert domain["WafLogDelivery"]["resources"] == ["*"]
+    assert "logs:PutResourcePolicy" in domain["WafLogDelivery"]["actions"]
+    without = statements(stack(ecs_ci_out, "ecs-domain"), "apply")
+    assert not [sid for sid in without if "Waf" in sid]

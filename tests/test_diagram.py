@@ -76,3 +76,21 @@ def test_a_dedicated_vpc_and_an_ecs_backend_draw_without_changes_here() -> None:
     assert "internet -->|HTTPS| aws_cloudfront_distribution" in block
     assert "aws_lb -->|HTTP| aws_ecs_service" in block and "aws_nat_gateway -->|egress| internet" in block
     assert 'subgraph group_other["Other resources"]\n    aws_something_new["aws_something_new"]' in block
+
+
+@pytest.mark.parametrize(
+    ("front", "door"),
+    [
+        (("aws_cloudfront_distribution", "aws_lb", "aws_ecs_service"), "aws_cloudfront_distribution"),
+        (("aws_lb", "aws_ecs_service"), "aws_lb"),
+        (("aws_apprunner_service",), "aws_apprunner_service"),
+    ],
+)
+def test_the_web_acl_filters_the_first_front_door(front: tuple[str, ...], door: str) -> None:
+    kinds = (*front, "aws_wafv2_web_acl", "aws_wafv2_web_acl_association", "aws_wafv2_web_acl_logging_configuration")
+    document = {"resource": {kind: {"this": {}} for kind in kinds}}
+    nodes, block = drawn("```mermaid\n" + diagram.mermaid(document) + "```")
+    check(document, nodes)
+    filtered = [line.split()[-1] for line in block.splitlines() if "-.->|filters|" in line]
+    assert filtered == [door]
+    assert "aws_wafv2_web_acl_logging_configuration" not in nodes

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from modules.compute.ecs import requests_per_target
+from modules.compute.ecs import NO_WAF, requests_per_target
 from modules.observability.metrics import PUBLISHED
 from modules.settings import ConfigError, load_environment, load_environments
 from modules.settings.cost import count, idle_cost, total
@@ -313,6 +313,16 @@ def test_alarms_map_the_same_thresholds(ecs_json: Callable[[str], dict]) -> None
     )
     assert running["treat_missing_data"] == "breaching" and running["comparison_operator"] == "LessThanThreshold"
     assert {"alarms_ecs_cpu_warning", "alarms_ecs_memory_critical"} <= set(alarms)
+
+
+def test_without_waf_its_findings_stay_suppressed_with_the_reason(ecs_json: Callable[[str], dict]) -> None:
+    document = ecs_json("ecs-default-vpc")
+    distribution, alb = only(document, "aws_cloudfront_distribution"), only(document, "aws_lb")
+    skipped = {**distribution["//"]["checkov_skip"], **alb["//"]["checkov_skip"]}
+    for check_id in ("CKV_AWS_68", "CKV2_AWS_47", "CKV2_AWS_28"):
+        assert skipped[check_id] == NO_WAF, check_id
+    assert "web_acl_id" not in distribution and "aws_wafv2_web_acl" not in document["resource"]
+    assert only(ecs_json("ecs-domain"), "aws_lb")["//"]["checkov_skip"]["CKV2_AWS_28"] == NO_WAF
 
 
 def test_outputs_keep_their_names_plus_the_cluster_and_service(ecs_json: Callable[[str], dict]) -> None:

@@ -124,3 +124,33 @@ def test_the_hcl_fixes_give_blocks_for_conditions_and_the_exact_multi_line_strin
         'lifecycle {\n  postcondition {\ncondition = true\nerror_message = "one"\n  }\n'
         '  postcondition {\ncondition = false\nerror_message = "two"\n  }\n}\n}\n'
     )
+
+
+def test_an_untyped_attribute_becomes_the_blocks_of_the_providers_schema(tmp_path: Path) -> None:
+    """A web ACL rule's statement, which the bindings leave untyped: the HCL renderer writes it, after its
+    warning, as an object attribute (lists of objects as lists), where the AWS provider's schema has blocks."""
+    from modules.workspace_files import complete_hcl
+
+    warning = (
+        "# Warning: The following attribute is of an unexpected type. Either there's a problem\n"
+        "# or CDKTF has chosen to skip generating a detailed type for this.\n"
+        "# We understand this is not ideal, so we suggest using JSON synthesis.\n\n"
+    )
+    rendered = (
+        'resource "aws_wafv2_web_acl" "waf" {\nrule {\nname = "a"\n' + warning + "statement = {\n"
+        'managed_rule_group_statement = {\nname = "AWSManagedRulesCommonRuleSet"\nrule_action_override = [\n'
+        '{\nname = "SizeRestrictions_BODY"\naction_to_use = {\ncount = {\n}\n}\n},\n'
+        '{\nname = "NoUserAgent_HEADER"\naction_to_use = {\ncount = {\n}\n}\n},\n]\n'
+        'scope_down_statement = {\nvalues = [\n"a",\n"b",\n]\n}\n}\n}\n\n'
+        'visibility_config {\nmetric_name = "a"\n}\n}\n}\n'
+    )
+    (tmp_path / "cdk.tf").write_text(rendered, encoding="utf-8")
+    complete_hcl(tmp_path, {})
+    assert (tmp_path / "cdk.tf").read_text(encoding="utf-8") == (
+        'resource "aws_wafv2_web_acl" "waf" {\nrule {\nname = "a"\nstatement {\n'
+        'managed_rule_group_statement {\nname = "AWSManagedRulesCommonRuleSet"\n'
+        'rule_action_override {\nname = "SizeRestrictions_BODY"\naction_to_use {\ncount {\n}\n}\n}\n'
+        'rule_action_override {\nname = "NoUserAgent_HEADER"\naction_to_use {\ncount {\n}\n}\n}\n'
+        'scope_down_statement {\nvalues = [\n"a",\n"b",\n]\n}\n}\n}\n\n'
+        'visibility_config {\nmetric_name = "a"\n}\n}\n}\n'
+    )

@@ -31,6 +31,7 @@ import json
 from modules.compute import Workload
 from modules.framework import Construct, TerraformResource, TerraformResourceLifecycle, TerraformStack, aws
 from modules.security.iam import policy_document, service_role, statement
+from modules.security.waf import WebAcl
 from modules.settings.app import AppSettings
 from modules.settings.naming import (
     ECS_NAME,
@@ -62,6 +63,15 @@ NO_WAF = (
     "No WAF web ACL: a web ACL costs at least 5 USD/month plus 1 USD per rule; the load balancer drops invalid "
     "headers and the service authenticates every API call"
 )
+# What checkov finds on a distribution without a web ACL ([waf] enabled = false).
+CDN_WITHOUT_WAF = {"CKV2_AWS_47": NO_WAF, "CKV_AWS_68": NO_WAF}
+# With [waf] behind CloudFront, the web ACL is the distribution's (CLOUDFRONT scope): a load balancer takes
+# only a REGIONAL one.
+WAF_AT_CLOUDFRONT = (
+    "The load balancer serves only CloudFront (its origin-facing prefix list and the secret header), and "
+    "every request CloudFront forwards passed the distribution's web ACL; a second, regional web ACL with the "
+    "same rules would cost another 10 USD/month for no request it could see first"
+)
 # What checkov finds on CloudFront with its default certificate in front of a load balancer without one.
 CDN_SUPPRESSIONS = {
     "CKV_AWS_174": "The default *.cloudfront.net certificate cannot be pinned to TLS 1.2; CloudFront "
@@ -71,8 +81,6 @@ CDN_SUPPRESSIONS = {
     "CKV_AWS_305": "An API has no root document: / is the application's own route",
     "CKV2_AWS_32": "AWS's managed SecurityHeadersPolicy is attached by its id (response_headers_policy_id); "
     "checkov looks only for a policy resource of this stack",
-    "CKV2_AWS_47": NO_WAF,
-    "CKV_AWS_68": NO_WAF,
     "CKV_AWS_86": "The load balancer's access logs record every request CloudFront forwards; standard "
     "logging would need an ACL-enabled bucket",
     "CKV_AWS_310": "One origin: the load balancer is the service; a failover origin would be a second deployment",
@@ -108,9 +116,12 @@ class EcsService(Construct):
         log_retention_days: int,
         tls_only_buckets: bool = True,
         wait_for_steady_state: bool = True,
+        web_acl: WebAcl | None = None,
     ) -> None:
+        """``web_acl`` ([waf]): a CLOUDFRONT web ACL without a domain (the distribution's), a REGIONAL one with
+        a domain (associated with the load balancer)."""
         super().__init__(scope, construct_id)
-        self.settings, self.workload = settings, workload
+        self.settings, self.workload, self.web_acl = settings, workload, web_acl
         self.account_id, self.partition = account_id, partition
         prefix = workload.name_prefix
         self.cluster_name = resource_name(prefix, "", ECS_NAME)
@@ -282,7 +293,7 @@ class EcsService(Construct):
             # The bucket policy must let the load balancer in before it checks the bucket.
             depends_on=[self.logs.policy] if self.logs.policy else None,
         )
-        suppress(self.alb, "CKV2_AWS_28", NO_WAF)
+        self._load_balancer_waf()
         self.target_group = aws.lb_target_group.LbTargetGroup(
             self,
             "targets",
@@ -306,6 +317,15 @@ class EcsService(Construct):
             self._domain_front(settings.domain, settings.hosted_zone_id or "")
         else:
             self._cloudfront_front(prefix)
+
+    def _load_balancer_waf(self) -> None:
+        """The web ACL in front of the load balancer: its own with a domain, CloudFront's without one."""
+        if self.web_acl is None:
+            suppress(self.alb, "CKV2_AWS_28", NO_WAF)
+        elif self.settings.domain:
+            self.web_acl.associate("alb", self.alb.arn)
+        else:
+            suppress(self.alb, "CKV2_AWS_28", WAF_AT_CLOUDFRONT)
 
     def _load_balancer_group(self, prefix: str, vpc_id: str) -> None:
         """The load balancer's security group, and the one way into the tasks: from it, on their port."""
@@ -623,8 +643,9 @@ class EcsService(Construct):
             viewer_certificate=distribution.CloudfrontDistributionViewerCertificate(
                 cloudfront_default_certificate=True
             ),
+            web_acl_id=self.web_acl.arn if self.web_acl else None,
         )
-        for check_id, reason in CDN_SUPPRESSIONS.items():
+        for check_id, reason in {**CDN_SUPPRESSIONS, **({} if self.web_acl else CDN_WITHOUT_WAF)}.items():
             suppress(cdn, check_id, reason)
         return cdn
 

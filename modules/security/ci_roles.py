@@ -19,7 +19,15 @@ from modules.framework import Construct, aws
 from modules.security.github_oidc import github_oidc_provider_arn
 from modules.security.iam import policy_document, statement
 from modules.settings.ci import GITHUB_OIDC_HOST, STS_AUDIENCE, apply_subject, plan_subject
-from modules.settings.naming import ci_role_name, state_bucket_name, state_key, state_key_alias
+from modules.settings.naming import (
+    ci_role_name,
+    state_bucket_name,
+    state_key,
+    state_key_alias,
+    waf_key_alias,
+    waf_log_group_name,
+    web_acl_name,
+)
 from modules.stack import suppress
 
 READ_ONLY_POLICY = "ReadOnlyAccess"  # AWS managed: Describe/List/Get of every service, no secret values
@@ -55,6 +63,8 @@ class CiTarget:
     key_arn: str  # the environment's own CMK (secrets, logs, data)
     platform: str = "apprunner"  # [app] platform: which compute backend's resources the apply role writes
     hosted_zone_id: str | None = None  # [app] hosted_zone_id: the zone whose records the apply role writes
+    waf_scope: str | None = None  # [waf]: REGIONAL or CLOUDFRONT, the web ACL the apply role writes; None: none
+    waf_region: str = ""  # where that web ACL, its log group (and, outside the stack's region, its key) live
 
 
 class CiRoles(Construct):
@@ -152,12 +162,23 @@ class CiRoles(Construct):
             "Only under aws:RequestTag or aws:ResourceTag environment = this environment: EC2, KMS and AWS Backup "
             "name these resources by ids AWS draws, so the environment tag is their scope",
         )
+        if self.target.platform == "ecs":
+            suppress(
+                document,  # type: ignore[arg-type]
+                "PARLIAMENT.UNKNOWN_ACTION",
+                "cloudfront:CreateDistributionWithTags is CloudFront's (Service Authorization Reference): the "
+                "provider calls it for a distribution with tags; parliament's action list predates it",
+            )
 
     # --- what both roles read --------------------------------------------------------------------------
 
-    def _arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
+    def _arn(
+        self, service: str, resource: str, *, region: bool = True, account: bool = True, in_region: str = ""
+    ) -> str:
+        """An ARN of this account in the stack's region (``in_region``: another one; ``region=False``: none)."""
         t = self.target
-        return f"arn:{t.partition}:{service}:{t.region if region else ''}:{t.account_id if account else ''}:{resource}"
+        where = (in_region or t.region) if region else ""
+        return f"arn:{t.partition}:{service}:{where}:{t.account_id if account else ''}:{resource}"
 
     def _state_object(self, suffix: str = "") -> str:
         t = self.target
@@ -273,10 +294,52 @@ class CiRoles(Construct):
             "logs_ecs": [self._arn("logs", f"log-group:/ecs/{p}-*")],
         }
 
+    def _named_waf(self) -> dict[str, list[str]]:
+        """[waf]: the web ACL, what it protects (AssociateWebACL is authorized on both), its log group and, in
+        another region than the stack's, its key's alias."""
+        t = self.target
+        if not t.waf_scope:
+            return {}
+        kind = "global" if t.waf_scope == "CLOUDFRONT" else "regional"
+        # A CLOUDFRONT web ACL is named by the distribution (cloudfront:UpdateDistribution, the ECS statements).
+        protected = (
+            []
+            if t.waf_scope == "CLOUDFRONT"
+            else [
+                self._arn("elasticloadbalancing", f"loadbalancer/app/{t.prefix}/*")
+                if t.platform == "ecs"
+                else self._arn("apprunner", f"service/{t.prefix}-*/*")
+            ]
+        )
+        group = waf_log_group_name(t.prefix)
+        web_acl = f"{kind}/webacl/{web_acl_name(t.prefix)}/*"
+        named = {
+            "wafv2": [self._arn("wafv2", web_acl, in_region=t.waf_region), *protected],
+            "logs_waf": [self._arn("logs", f"log-group:{group}{tail}", in_region=t.waf_region) for tail in ("", ":*")],
+        }
+        if t.waf_region != t.region:
+            named["kms_waf"] = [self._arn("kms", f"alias/{waf_key_alias(t.prefix)}", in_region=t.waf_region)]
+        return named
+
+    def _waf_unnamed(self) -> list[object]:
+        """AWS WAF writes its logs to CloudWatch Logs through a log delivery and the log group's resource
+        policy, which it creates with the caller's permissions (AWS WAF Developer Guide, "Sending web ACL
+        traffic logs to an Amazon CloudWatch Logs log group"): these calls accept only "*"."""
+        if not self.target.waf_scope:
+            return []
+        delivery = [
+            "logs:CreateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+        ]
+        return [statement("WafLogDelivery", delivery, ["*"])]
+
     def _writes(self) -> list[object]:
         named = [
             statement(f"Own{service.title().replace('_', '')}", [f"{service.split('_')[0]}:*"], arns)
-            for service, arns in self._named().items()
+            for service, arns in (self._named() | self._named_waf()).items()
         ]
         # RDS creates the master user's secret with the caller's permissions, under a name RDS chooses.
         rds_secret = statement(
@@ -289,7 +352,15 @@ class CiRoles(Construct):
             ],
             [self._arn("secretsmanager", "secret:rds!cluster-*")],
         )
-        return [*named, rds_secret, *self._iam(), *self._tagged(), *self._ecs_unnamed(), *self._domain_zone()]
+        return [
+            *named,
+            rds_secret,
+            *self._iam(),
+            *self._tagged(),
+            *self._ecs_unnamed(),
+            *self._domain_zone(),
+            *self._waf_unnamed(),
+        ]
 
     def _ecs_unnamed(self) -> list[object]:
         """ECS actions AWS authorizes on no resource."""
@@ -297,24 +368,10 @@ class CiRoles(Construct):
         if t.platform != "ecs":
             return []
         return [
-            # RegisterTaskDefinition, DeregisterTaskDefinition and the Describe/List calls accept only "*"
-            # (Service Authorization Reference, Amazon ECS); the family is this environment's by name.
-            statement(
-                "EcsTaskDefinitionsAndReads",
-                [
-                    "ecs:RegisterTaskDefinition",
-                    "ecs:DeregisterTaskDefinition",
-                    "ecs:Describe*",
-                    "ecs:List*",
-                    "elasticloadbalancing:Describe*",
-                    "cloudfront:Get*",
-                    "cloudfront:List*",
-                    "acm:DescribeCertificate",
-                    "acm:ListTagsForCertificate",
-                    "application-autoscaling:Describe*",
-                ],
-                ["*"],
-            ),
+            # RegisterTaskDefinition and DeregisterTaskDefinition accept only "*" (Service Authorization
+            # Reference, Amazon ECS); the family is this environment's by name. The Describe/List/Get calls of
+            # ECS, ELB, CloudFront, ACM and Application Auto Scaling come with ReadOnlyAccess.
+            statement("EcsTaskDefinitions", ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"], ["*"]),
             statement(
                 "EcsCreateTaggedForThisEnvironment",
                 [

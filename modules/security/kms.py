@@ -11,7 +11,8 @@ from modules.stack import suppress
 class EncryptionKey(Construct):
     """One CMK and its alias. Access goes through IAM (the account root statement) and the grants AWS
     services create for their callers; ``service_statements`` add the few services that use the key
-    as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic)."""
+    as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic). ``provider``: another
+    region's provider configuration (a key is regional)."""
 
     def __init__(
         self,
@@ -23,6 +24,7 @@ class EncryptionKey(Construct):
         account_id: str,
         partition: str,
         service_statements: Sequence[dict[str, object]] = (),
+        provider: aws.provider.AwsProvider | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # A key policy is written inline, not as an aws_iam_policy_document: in a key policy "*" means
@@ -46,8 +48,9 @@ class EncryptionKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=policy,
+            provider=provider,
         )
-        aws.kms_alias.KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
+        aws.kms_alias.KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id, provider=provider)
         self._accept_key_policy_findings(statements)
         self.arn: str = self.key.arn
         self.key_id: str = self.key.key_id

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from modules.settings.regions import AVAILABILITY_ZONES
+from modules.settings.waf import MILLION_REQUESTS, RULE_MONTH, WEB_ACL_MONTH
 
 if TYPE_CHECKING:
     from modules.settings.loader import EnvironmentConfig
@@ -83,6 +84,8 @@ class Counted:
     endpoint_azs: int = 0  # interface endpoints x the AZs each is in
     load_balancers: int = 0  # Application Load Balancers (ECS)
     distributions: int = 0  # CloudFront distributions (ECS without a domain)
+    web_acls: int = 0  # AWS WAF web ACLs ([waf])
+    waf_rules: int = 0  # their rules (a managed rule group is one rule)
 
 
 def count(document: Mapping[str, Any]) -> Counted:
@@ -108,6 +111,8 @@ def count(document: Mapping[str, Any]) -> Counted:
         endpoint_azs=sum(len(endpoint.get("subnet_ids", [])) for endpoint in interface_endpoints),
         load_balancers=len(resources.get("aws_lb", {})),
         distributions=len(resources.get("aws_cloudfront_distribution", {})),
+        web_acls=len(resources.get("aws_wafv2_web_acl", {})),
+        waf_rules=sum(len(acl.get("rule", [])) for acl in resources.get("aws_wafv2_web_acl", {}).values()),
     )
 
 
@@ -135,6 +140,15 @@ def idle_cost(config: EnvironmentConfig, counted: Counted) -> list[CostLine]:
         CostLine("CloudWatch alarms", f"{counted.alarms} alarms x ${ALARM_MONTH:.2f}", counted.alarms * ALARM_MONTH),
     ]
     lines += _network(counted)
+    if counted.web_acls:
+        lines.append(
+            CostLine(
+                "AWS WAF",
+                f"{counted.web_acls} web ACL(s) x ${WEB_ACL_MONTH:.2f} + {counted.waf_rules} rules x "
+                f"${RULE_MONTH:.2f}, plus ${MILLION_REQUESTS:.2f} per million requests inspected",
+                counted.web_acls * WEB_ACL_MONTH + counted.waf_rules * RULE_MONTH,
+            )
+        )
     lines += [CostLine(item, basis, 0.0) for item, basis in PER_GB_MONTH]
     if config.environment.region != PRICE_REGION:
         lines.append(CostLine("Region", f"prices above are {PRICE_REGION}'s; {config.environment.region} differs", 0.0))

@@ -28,6 +28,7 @@ from modules.settings.naming import NAME, RESERVED_PREFIX
 from modules.settings.network import NetworkSettings
 from modules.settings.regions import region_problem, usable_zones
 from modules.settings.schema import build, describe, type_problem
+from modules.settings.waf import WafSettings
 
 DEFAULTS_FILE = "_defaults.toml"
 SECTIONS: dict[str, type] = {
@@ -40,6 +41,7 @@ SECTIONS: dict[str, type] = {
     "alarms": AlarmSettings,
     "ci": CiSettings,
     "network": NetworkSettings,
+    "waf": WafSettings,
 }
 # Keys that moved, old -> new: still read for one release, with a warning that names the new key.
 RENAMED: dict[tuple[str, str], tuple[str, str]] = {
@@ -66,6 +68,7 @@ class EnvironmentConfig:
     alarms: AlarmSettings
     ci: CiSettings = CiSettings()
     network: NetworkSettings = NetworkSettings()
+    waf: WafSettings = WafSettings()
     warnings: tuple[str, ...] = ()
 
     @property

@@ -51,6 +51,10 @@ LOAD_BALANCER = NameRule(32, "letters, digits and hyphens; no leading or trailin
 ECS_NAME = NameRule(255, "letters, digits, hyphens and underscores (clusters, services, task definition families)")
 S3_BUCKET_PREFIX = NameRule(37, "lowercase letters, digits and hyphens (bucket_prefix: S3 appends 26 characters)")
 BUDGET_NAME = NameRule(100, "no : or \\ (CreateBudget)")
+# AWS WAF (CreateWebACL): names 1-128 of letters, digits, - and _; metric names 1-255 of letters, digits and
+# _ # : . - / (never All or Default_Action, which no name here can be).
+WAF_NAME = NameRule(128, "letters, digits, - and _ (web ACLs and their rules, 1-128)")
+WAF_METRIC = NameRule(255, "letters, digits and _ # : . - / (CloudWatch metric names of a web ACL, 1-255)")
 GENERAL = NameRule(255, "security groups, parameter and subnet groups, alarms, topics, secrets, log groups (>= 255)")
 # fmt: on
 
@@ -66,6 +70,22 @@ def fit(name: str, rule: NameRule) -> str:
 def resource_name(prefix: str, what: str, rule: NameRule) -> str:
     """``<prefix>-<what>`` (``cerberus-stage-valkey``) within ``rule``."""
     return fit(f"{prefix}-{what}" if what else prefix, rule)
+
+
+def web_acl_name(prefix: str) -> str:
+    """``<prefix>-waf``: the environment's web ACL ([waf])."""
+    return resource_name(prefix, "waf", WAF_NAME)
+
+
+def waf_log_group_name(prefix: str) -> str:
+    """``aws-waf-logs-<prefix>``: AWS WAF delivers logs only to a log group whose name starts so."""
+    return fit(f"aws-waf-logs-{prefix}", GENERAL)
+
+
+def waf_key_alias(prefix: str) -> str:
+    """``<prefix>-waf-logs``: the alias (without ``alias/``) of the key of a web ACL's logs outside the stack's
+    region (KMS aliases: up to 256 characters, letters, digits and / _ -)."""
+    return resource_name(prefix, "waf-logs", WAF_NAME)
 
 
 def state_bucket_name(project: str, region: str, account_id: str) -> str:
