@@ -107,7 +107,6 @@ class EcsService(Construct):
         partition: str,
         log_retention_days: int,
         tls_only_buckets: bool = True,
-        wait_for_steady_state: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings, self.workload = settings, workload
@@ -132,7 +131,7 @@ class EcsService(Construct):
         task_role = self._task_role(prefix)
         self.task_definition = self._task_definition(prefix, execution_role.arn, task_role.arn)
         self._load_balancer(prefix, vpc_id, public_subnet_ids, log_retention_days, tls_only_buckets)
-        self.service = self._service(public_task_ip, wait_for_steady_state)
+        self.service = self._service(public_task_ip)
         self._scaling()
         self.execution_role_arn: str = execution_role.arn
         self.task_role_arn: str = task_role.arn
@@ -630,7 +629,7 @@ class EcsService(Construct):
 
     # -- service and scaling -------------------------------------------------------------------------
 
-    def _service(self, public_task_ip: bool, wait_for_steady_state: bool) -> aws.ecs_service.EcsService:
+    def _service(self, public_task_ip: bool) -> aws.ecs_service.EcsService:
         settings, workload = self.settings, self.workload
         service = aws.ecs_service
         resource = service.EcsService(
@@ -650,7 +649,7 @@ class EcsService(Construct):
             deployment_circuit_breaker=service.EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
             # A deploy (a new image_tag: a new task definition revision, a rolling deployment) returns once the
             # new tasks are healthy, or fails when the circuit breaker rolled them back.
-            wait_for_steady_state=wait_for_steady_state,
+            wait_for_steady_state=True,
             network_configuration=service.EcsServiceNetworkConfiguration(
                 subnets=workload.subnet_ids,
                 security_groups=[workload.security_group_id],
