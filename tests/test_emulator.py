@@ -548,6 +548,18 @@ def test_a_hosted_zones_id_has_aws_form(emulator: dict[str, Any]) -> None:
         assert route53.get_hosted_zone(Id=zone_id)["HostedZone"]["Name"] == f"zone{index}.example.com."
 
 
+def test_a_certificate_has_the_key_algorithm_it_was_requested_with(emulator: dict[str, Any]) -> None:
+    acm = client(emulator, "acm")
+    for algorithm in ("EC_prime256v1", "EC_secp384r1", "RSA_2048"):
+        arn = acm.request_certificate(DomainName=f"{algorithm.lower()}.example.com", ValidationMethod="DNS",
+                                      KeyAlgorithm=algorithm)["CertificateArn"]  # fmt: skip
+        assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["KeyAlgorithm"] == algorithm
+    plain = acm.request_certificate(DomainName="plain.example.com", ValidationMethod="DNS")["CertificateArn"]
+    assert acm.describe_certificate(CertificateArn=plain)["Certificate"]["KeyAlgorithm"] == "RSA_2048"
+    unsupported = {"DomainName": "x.example.com", "ValidationMethod": "DNS", "KeyAlgorithm": "RSA_4096"}
+    assert error_code(acm.request_certificate, **unsupported) == "ValidationException"
+
+
 def test_a_non_loopback_host_is_refused() -> None:
     for host in ("0.0.0.0", "10.1.2.3", "example.com"):
         result = subprocess.run(

@@ -242,7 +242,7 @@ class EcsService(Construct):
     ) -> aws.ecs_task_definition.EcsTaskDefinition:
         settings = self.settings
         definition = aws.ecs_task_definition
-        return definition.EcsTaskDefinition(
+        task = definition.EcsTaskDefinition(
             self,
             "task",
             family=resource_name(prefix, "app", ECS_NAME),
@@ -258,6 +258,11 @@ class EcsService(Construct):
             volume=[definition.EcsTaskDefinitionVolume(name="tmp")],
             container_definitions=json.dumps([self.container_definition()], sort_keys=True),
         )
+        # Found once a plan knows the container definitions (every plan after the first).
+        if not settings.read_only_root:
+            suppress(task, "CKV_AWS_336", "read_only_root_filesystem = false in the environment file: the app "
+                     "writes to its root filesystem", plan_only=True)  # fmt: skip
+        return task
 
     # -- load balancer and HTTPS ---------------------------------------------------------------------
 
@@ -440,11 +445,10 @@ class EcsService(Construct):
                 description=why,
             )
             if port == HTTP_PORT:
-                suppress(
-                    rule,
-                    "CKV_AWS_260",
-                    "Port 80 is open only for the listener that redirects every request to HTTPS (HTTP_301)",
-                )
+                redirect_only = "Port 80 is open only for the listener that redirects every request to HTTPS (HTTP_301)"
+                suppress(rule, "CKV_AWS_260", redirect_only)
+                # In a plan with known values checkov finds it on the group the rule belongs to.
+                suppress(self.alb_group, "CKV_AWS_260", redirect_only, plan_only=True)
 
     def _certificate(self, domain: str, zone_id: str) -> str:
         """An ACM certificate for ``domain``, validated through a record in the zone; its ARN once valid."""

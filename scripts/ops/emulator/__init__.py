@@ -23,6 +23,7 @@ Added, in moto's backend/response pattern (methods on moto's backend and respons
 - CloudFront: no ForwardedValues for a cache behavior that has a cache policy, no custom certificate
   fields with the default certificate (cloudfront.py);
 - Route 53: hosted zone ids of AWS's form, "Z..." (route53.py);
+- ACM: a requested certificate's key of the requested KeyAlgorithm (acm.py);
 - test hooks: POST /_emulator/set-engine-version and /_emulator/recovery-point (see hooks.py).
 
 Nothing here imports cdktf, jsii or the provider bindings.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from scripts.ops.emulator import (
+    acm,
     autoscaling,
     backup,
     budgets,
@@ -37,4 +38,5 @@ def install() -> None:
         ecs.install()
         cloudfront.install()
         route53.install()
+        acm.install()
         _installed.append(True)
