@@ -279,6 +279,16 @@ def test_https_with_a_domain_is_acm_validated_in_route_53(ecs_json: Callable[[st
         "protocol": "HTTPS",
         "status_code": "HTTP_301",
     }
+    # What checkov finds once a plan knows the values (every plan after the first), suppressed with reasons.
+    assert (
+        "redirect"
+        in resources(document, "aws_security_group")["ecs_alb_security_group"]["//"]["checkov_skip"]["CKV_AWS_260"]
+    )
+    task = only(document, "aws_ecs_task_definition")["//"]
+    assert "read_only_root_filesystem = false" in task["checkov_skip"]["CKV_AWS_336"]
+    assert "CKV_AWS_336" not in only(ecs_json("ecs-default-vpc"), "aws_ecs_task_definition")["//"].get(
+        "checkov_skip", {}
+    )
     alias = resources(document, "aws_route53_record")["ecs_alias"]
     assert alias["name"] == "api.example.com" and alias["alias"]["name"] == "${aws_lb.ecs_alb.dns_name}"
     assert "aws_cloudfront_distribution" not in document["resource"]
