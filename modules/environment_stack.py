@@ -234,8 +234,6 @@ class EnvironmentStack(Stack):
             log_retention_days=config.environment.log_retention_days,
             # Local mode only: moto evaluates bucket policies without their conditions (see the state backend).
             tls_only_buckets=not self.local_endpoint,
-            # The local AWS starts no container: a service there never reaches a steady state.
-            wait_for_steady_state=not self.local_endpoint,
             web_acl=self.waf,
         )
 

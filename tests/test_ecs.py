@@ -235,6 +235,8 @@ def test_https_without_a_domain_is_cloudfront_in_front_of_a_load_balancer_only_i
     (origin,) = distribution["origin"]
     secret = "${data.aws_secretsmanager_secret_version.ecs_origin_verify_read.secret_string}"
     assert origin["custom_header"] == [{"name": "X-Origin-Verify", "value": secret}]
+    # HTTP to the origin: suppressed with its reason (checkov finds it once a plan knows the origin).
+    assert "HTTP" in distribution["//"]["checkov_skip"]["CKV2_AWS_72"]
     listener = only(document, "aws_lb_listener")
     assert listener["default_action"][0]["type"] == "fixed-response"
     rule = only(document, "aws_lb_listener_rule")
@@ -272,6 +274,16 @@ def test_https_with_a_domain_is_acm_validated_in_route_53(ecs_json: Callable[[st
         "protocol": "HTTPS",
         "status_code": "HTTP_301",
     }
+    # What checkov finds once a plan knows the values (every plan after the first), suppressed with reasons.
+    assert (
+        "redirect"
+        in resources(document, "aws_security_group")["ecs_alb_security_group"]["//"]["checkov_skip"]["CKV_AWS_260"]
+    )
+    task = only(document, "aws_ecs_task_definition")["//"]
+    assert "read_only_root_filesystem = false" in task["checkov_skip"]["CKV_AWS_336"]
+    assert "CKV_AWS_336" not in only(ecs_json("ecs-default-vpc"), "aws_ecs_task_definition")["//"].get(
+        "checkov_skip", {}
+    )
     alias = resources(document, "aws_route53_record")["ecs_alias"]
     assert alias["name"] == "api.example.com" and alias["alias"]["name"] == "${aws_lb.ecs_alb.dns_name}"
     assert "aws_cloudfront_distribution" not in document["resource"]

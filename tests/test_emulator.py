@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -433,6 +434,130 @@ def test_the_version_hook_changes_what_is_reported(emulator: dict[str, Any]) -> 
     for member in ("upgraded-001", "upgraded-002"):
         cluster = elasticache.describe_cache_clusters(CacheClusterId=member)["CacheClusters"][0]
         assert cluster["EngineVersion"] == "8.1"
+
+
+def ecs_service(emulator: dict[str, Any], cluster: str, **given: Any) -> dict[str, Any]:
+    """A service of one task definition in a new cluster (EC2 launch type: moto checks no subnet then)."""
+    ecs = client(emulator, "ecs")
+    ecs.create_cluster(clusterName=cluster)
+    container = [{"name": "app", "image": "app:1", "memory": 512}]
+    task = ecs.register_task_definition(family=cluster, containerDefinitions=container)["taskDefinition"]
+    return ecs.create_service(cluster=cluster, serviceName="app", taskDefinition=task["taskDefinitionArn"],
+                              desiredCount=2, **given)["service"]  # fmt: skip
+
+
+def test_a_scalable_targets_tags_are_kept_listed_and_changed(emulator: dict[str, Any]) -> None:
+    ecs_service(emulator, "scaled")
+    scaling = client(emulator, "application-autoscaling")
+    target = {
+        "ServiceNamespace": "ecs",
+        "ResourceId": "service/scaled/app",
+        "ScalableDimension": "ecs:service:DesiredCount",
+    }
+    tags = {"environment": "test", "owner": "platform"}
+    arn = scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=3, Tags=tags)["ScalableTargetARN"]
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"environment": "test", "owner": "platform"}
+    # Registering the target again changes its capacity, not its tags.
+    scaling.register_scalable_target(**target, MinCapacity=2, MaxCapacity=4, Tags={"other": "x"})
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"environment": "test", "owner": "platform"}
+    scaling.tag_resource(ResourceARN=arn, Tags={"owner": "team", "cost": "1"})
+    scaling.untag_resource(ResourceARN=arn, TagKeys=["environment"])
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"owner": "team", "cost": "1"}
+    too_many = {f"key{index}": "v" for index in range(51)}
+    assert error_code(scaling.tag_resource, ResourceARN=arn, Tags=too_many) == "ValidationException"
+    scaling.deregister_scalable_target(**target)
+    assert error_code(scaling.list_tags_for_resource, ResourceARN=arn) == "ResourceNotFoundException"
+    assert error_code(scaling.list_tags_for_resource, ResourceARN="not-an-arn") == "ValidationException"
+
+
+def test_an_ecs_service_reports_what_it_was_given_and_its_tasks_run(emulator: dict[str, Any]) -> None:
+    given = ecs_service(
+        emulator, "given", enableECSManagedTags=True, healthCheckGracePeriodSeconds=60,
+        availabilityZoneRebalancing="DISABLED", propagateTags="SERVICE",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}, "maximumPercent": 150},
+    )  # fmt: skip
+    ecs = client(emulator, "ecs")
+    described = ecs.describe_services(cluster="given", services=["app"])["services"][0]
+    for service in (given, described):
+        assert service["enableECSManagedTags"] is True
+        assert service["healthCheckGracePeriodSeconds"] == 60
+        assert service["availabilityZoneRebalancing"] == "DISABLED"
+        assert service["deploymentConfiguration"] == {
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "maximumPercent": 150,
+            "minimumHealthyPercent": 100,
+        }
+        assert (service["runningCount"], service["pendingCount"]) == (2, 0)
+        assert [deployment["rolloutState"] for deployment in service["deployments"]] == ["COMPLETED"]
+    # AWS's values for what the request left out.
+    plain = ecs_service(emulator, "plain")
+    assert plain["enableECSManagedTags"] is False and plain["enableExecuteCommand"] is False
+    assert plain["availabilityZoneRebalancing"] == "ENABLED"
+    assert plain["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": False, "rollback": False}
+    assert "healthCheckGracePeriodSeconds" not in plain  # no load balancer
+    # A new task definition: the deployment that replaces the tasks completes with it; the tasks still run.
+    container = [{"name": "app", "image": "app:2", "memory": 512}]
+    second = ecs.register_task_definition(family="given", containerDefinitions=container)["taskDefinition"]
+    ecs.update_service(cluster="given", service="app", taskDefinition=second["taskDefinitionArn"])
+    updated = ecs.describe_services(cluster="given", services=["app"])["services"][0]
+    assert (updated["runningCount"], updated["desiredCount"]) == (2, 2)
+    assert [(item["taskDefinition"], item["rolloutState"]) for item in updated["deployments"]] == [
+        (second["taskDefinitionArn"], "COMPLETED")
+    ]
+    assert ecs.describe_clusters(clusters=["given"])["clusters"][0]["runningTasksCount"] == 2
+
+
+def distribution_config(reference: str, **behavior: Any) -> dict[str, Any]:
+    custom = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}
+    origin = {"Id": "alb", "DomainName": "alb.example.com", "CustomOriginConfig": custom}
+    return {
+        "CallerReference": reference, "Comment": reference, "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [origin]},
+        "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https", **behavior},
+        "ViewerCertificate": {"CloudFrontDefaultCertificate": True},
+    }  # fmt: skip
+
+
+def test_a_distribution_reads_back_without_settings_it_was_not_given(emulator: dict[str, Any]) -> None:
+    cloudfront = client(emulator, "cloudfront")
+    policy = {"CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}
+    created = cloudfront.create_distribution(DistributionConfig=distribution_config("with-policy", **policy))
+    config = cloudfront.get_distribution(Id=created["Distribution"]["Id"])["Distribution"]["DistributionConfig"]
+    assert "ForwardedValues" not in config["DefaultCacheBehavior"]
+    assert config["DefaultCacheBehavior"]["CachePolicyId"] == policy["CachePolicyId"]
+    certificate = config["ViewerCertificate"]
+    assert certificate["CloudFrontDefaultCertificate"] is True
+    assert not {"ACMCertificateArn", "IAMCertificateId", "SSLSupportMethod"} & set(certificate), certificate
+    # Legacy cache settings are kept as given.
+    legacy = {"ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "all"}}, "MinTTL": 0}
+    created = cloudfront.create_distribution(DistributionConfig=distribution_config("legacy", **legacy))
+    config = cloudfront.get_distribution(Id=created["Distribution"]["Id"])["Distribution"]["DistributionConfig"]
+    forwarded = config["DefaultCacheBehavior"]["ForwardedValues"]
+    assert forwarded["QueryString"] is True and forwarded["Cookies"]["Forward"] == "all"
+
+
+def test_a_hosted_zones_id_has_aws_form(emulator: dict[str, Any]) -> None:
+    """An environment file can name a zone the local AWS made (modules/settings/app.py checks the form)."""
+    from modules.settings.app import HOSTED_ZONE_ID
+
+    route53 = client(emulator, "route53")
+    for index in range(5):
+        zone = route53.create_hosted_zone(Name=f"zone{index}.example.com", CallerReference=f"zone{index}")
+        zone_id = zone["HostedZone"]["Id"].removeprefix("/hostedzone/")
+        assert re.fullmatch(HOSTED_ZONE_ID, zone_id), zone_id
+        assert route53.get_hosted_zone(Id=zone_id)["HostedZone"]["Name"] == f"zone{index}.example.com."
+
+
+def test_a_certificate_has_the_key_algorithm_it_was_requested_with(emulator: dict[str, Any]) -> None:
+    acm = client(emulator, "acm")
+    for algorithm in ("EC_prime256v1", "EC_secp384r1", "RSA_2048"):
+        arn = acm.request_certificate(DomainName=f"{algorithm.lower()}.example.com", ValidationMethod="DNS",
+                                      KeyAlgorithm=algorithm)["CertificateArn"]  # fmt: skip
+        assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["KeyAlgorithm"] == algorithm
+    plain = acm.request_certificate(DomainName="plain.example.com", ValidationMethod="DNS")["CertificateArn"]
+    assert acm.describe_certificate(CertificateArn=plain)["Certificate"]["KeyAlgorithm"] == "RSA_2048"
+    unsupported = {"DomainName": "x.example.com", "ValidationMethod": "DNS", "KeyAlgorithm": "RSA_4096"}
+    assert error_code(acm.request_certificate, **unsupported) == "ValidationException"
 
 
 def test_a_non_loopback_host_is_refused() -> None:

@@ -132,24 +132,23 @@ def push_image(env: dict[str, str], repository: str, tag: str) -> None:
     assert ecr.list_images(repositoryName=repository)["imageIds"]
 
 
-def destroy_keeps_the_key(env: dict[str, str]) -> None:
+def destroy_keeps_the_key(env: dict[str, str], stack: str = "stage") -> None:
     """Destroy succeeds in one run with an image in the repository, and keeps the key that decrypts the
     final snapshots: not scheduled for deletion, out of the state (its alias is gone, for the next deploy)."""
-    push_image(env, "cerberus-stage", "v0.1.0")
-    stack_dir = Path(env["LOCAL_DIR"]) / "cdktf.out" / "stacks" / "stage"
+    name = f"cerberus-{stack}"
+    push_image(env, name, "v0.1.0")
+    stack_dir = Path(env["LOCAL_DIR"]) / "cdktf.out" / "stacks" / stack
     key = subprocess.run(["terraform", f"-chdir={stack_dir}", "output", "-raw", "kms_key_arn"], env=env,
                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-    result = script(env, "destroy.sh", "stage", "--local", "--yes")
+    result = script(env, "destroy.sh", stack, "--local", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert state(env, "stage") == []
+    assert state(env, stack) == []
     assert f"kept: aws_kms_key.key {key}" in result.stdout, result.stdout
     kms = client(env, "kms")
     assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"
     aliases = [alias["AliasName"] for alias in kms.list_aliases()["Aliases"]]
-    assert "alias/cerberus-stage" not in aliases
-    assert "cerberus-stage" not in [
-        item["repositoryName"] for item in client(env, "ecr").describe_repositories()["repositories"]
-    ]
+    assert f"alias/{name}" not in aliases
+    assert name not in [item["repositoryName"] for item in client(env, "ecr").describe_repositories()["repositories"]]
 
 
 def test_destroy_removes_what_was_applied(local: dict[str, str]) -> None:

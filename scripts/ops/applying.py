@@ -18,7 +18,6 @@ from scripts.ops.console import OpsError
 # fails to apply there is a real failure.
 LOCAL_GAPS = {
     "aws_apprunner_": "the local AWS has no App Runner (too large to emulate honestly)",
-    "aws_appautoscaling_target": "moto answers Application Auto Scaling's ListTagsForResource with a 500",
 }
 # Resources whose deletion takes a final snapshot named by ``final_snapshot_identifier``.
 SNAPSHOTTED = ("aws_rds_cluster", "aws_elasticache_replication_group")

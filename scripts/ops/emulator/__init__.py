@@ -16,6 +16,14 @@ Added, in moto's backend/response pattern (methods on moto's backend and respons
 - RDS: EngineLifecycleSupport and Performance Insights kept and reported, ScalingConfigurationInfo only
   for serverless v1, AWS's default CA for a new instance (rds.py);
 - EC2: a security group rule's Description whatever it refers to (ec2.py);
+- Application Auto Scaling: a scalable target's tags (RegisterScalableTarget's Tags, ListTagsForResource,
+  Tag/UntagResource) (autoscaling.py);
+- ECS: a service reports what CreateService was given (managed tags, grace period, AZ rebalancing,
+  deployment configuration) and runs its desired count of tasks at once (ecs.py);
+- CloudFront: no ForwardedValues for a cache behavior that has a cache policy, no custom certificate
+  fields with the default certificate (cloudfront.py);
+- Route 53: hosted zone ids of AWS's form, "Z..." (route53.py);
+- ACM: a requested certificate's key of the requested KeyAlgorithm (acm.py);
 - test hooks: POST /_emulator/set-engine-version and /_emulator/recovery-point (see hooks.py).
 
 Nothing here imports cdktf, jsii or the provider bindings.

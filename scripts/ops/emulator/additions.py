@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import threading
 
-from scripts.ops.emulator import backup, budgets, cache_subnets, ec2, elasticache, rds, s3
+from scripts.ops.emulator import (
+    acm,
+    autoscaling,
+    backup,
+    budgets,
+    cache_subnets,
+    cloudfront,
+    ec2,
+    ecs,
+    elasticache,
+    rds,
+    route53,
+    s3,
+)
 
 _lock = threading.Lock()
 _installed: list[bool] = []
@@ -21,4 +34,9 @@ def install() -> None:
         rds.install()
         ec2.install()
         s3.install()
+        autoscaling.install()
+        ecs.install()
+        cloudfront.install()
+        route53.install()
+        acm.install()
         _installed.append(True)
