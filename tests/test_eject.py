@@ -124,6 +124,21 @@ def test_the_ejected_workspace_validates_and_holds_no_project_file(ejected: Path
 
 
 @slow
+@pytest.mark.parametrize(("folder", "environment"), [("ecs", "ecs-default-vpc"), ("waf", "waf-domain")])
+def test_an_ecs_environment_ejects_to_valid_terraform(tmp_path: Path, folder: str, environment: str) -> None:
+    """ECS's pieces the shipped App Runner stacks lack: the container definitions (quotes inside a string
+    broke cdktf's HCL once), CloudFront, a certificate validated in Route 53, a web ACL's rule statements."""
+    target = tmp_path / environment
+    env = {key: value for key, value in os.environ.items() if key != "LOCAL_AWS_ENDPOINT"}
+    env["ENVIRONMENTS_DIR"] = str(ROOT / "tests" / "fixtures" / folder)
+    run([str(ROOT / "scripts" / "eject.sh"), environment, str(target)], env=env)
+    run(["terraform", f"-chdir={target}", "init", "-backend=false", "-input=false", "-no-color"])
+    report = json.loads(run(["terraform", f"-chdir={target}", "validate", "-json", "-no-color"]).stdout)
+    assert report["valid"] and report["warning_count"] == 0, report["diagnostics"]
+    assert "container_definitions = jsonencode(" in (target / "ecs.tf").read_text()
+
+
+@slow
 def test_the_backend_is_the_synthesized_workspaces(ejected: Path, outdir: Path) -> None:
     synthesized = json.loads((outdir / "stacks" / "stage" / "cdk.tf.json").read_text())["terraform"]["backend"]["s3"]
     settings = dict(
