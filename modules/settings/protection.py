@@ -38,10 +38,11 @@ PLACEMENT: dict[str, tuple[str, ...] | None] = {
 SECRET_RECOVERY_DAYS = {True: 30, False: 0}
 # What a destroy of an unprotected environment keeps: the final snapshots of Aurora and Valkey, encrypted
 # with the environment's key. A key scheduled for deletion decrypts nothing, and 30 days later nothing ever
-# again; so the operations flow takes resources of these types out of the state before it destroys, and
-# the key outlives the environment (its alias does not: the next deploy creates a new key and alias).
+# again; so the operations flow takes these addresses out of the state before it destroys, and the key
+# outlives the environment (its alias does not: the next deploy creates a new key and alias). Other keys (a
+# web ACL's log key in another region) encrypt nothing a destroy leaves behind and go with it.
 # tests/test_correct_on_aws.py checks that everything that leaves data behind is encrypted with one.
-KEPT_BY_DESTROY = frozenset({"aws_kms_key"})
+KEPT_BY_DESTROY = frozenset({"aws_kms_key.key"})
 # What a destroy leaves to AWS instead of deleting itself, also taken out of the state first: the rotation
 # schedule of RDS's own master secret. RDS deletes that secret with the cluster; cancelling its rotation
 # first (CancelRotateSecret, what deleting the resource calls) is needless; moto refuses it for a secret with

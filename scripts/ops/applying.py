@@ -122,7 +122,8 @@ def kept_in_state(directory: Path, env: dict[str, str]) -> dict[str, dict[str, A
     return {
         item["address"]: item.get("values", {})
         for item in resources
-        if item.get("mode") == "managed" and item.get("type") in KEPT_BY_DESTROY | LEFT_TO_AWS_BY_DESTROY
+        if item.get("mode") == "managed"
+        and (item["address"] in KEPT_BY_DESTROY or item.get("type") in LEFT_TO_AWS_BY_DESTROY)
     }
 
 

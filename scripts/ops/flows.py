@@ -349,7 +349,7 @@ def destroy(name: str, yes: bool, local: bool) -> None:
                 raise OpsError("terraform apply (destroy) failed")
         print(f"{name} destroyed; final snapshots (where taken) end in {suffix}")
         for address, values in kept.items():
-            if address.split(".")[0] in KEPT_BY_DESTROY:
+            if address in KEPT_BY_DESTROY:
                 print(f"kept: {address} {values.get('arn')}: it decrypts those snapshots (README, 'Restoring a "
                       "destroyed environment'); schedule its deletion once they are gone")  # fmt: skip
 
