@@ -24,7 +24,14 @@ ENVIRONMENTS = ROOT / "environments"
 # The modules that apply or plan against the local AWS take most of the suite's wall time, mostly waiting
 # on the provider's fixed polling. They run first, so that with several workers (scripts/test.sh runs
 # pytest-xdist, one module per worker) the short modules fill the other workers while they wait.
-LONGEST_FIRST = ("test_local_apply.py", "test_local_ecs.py", "test_local_only.py", "test_local_aws.py")
+LONGEST_FIRST = (
+    "test_local_apply.py",
+    "test_local_ecs.py",
+    "test_local_only.py",
+    "test_local_aws.py",
+    "test_fresh_clone.py",
+    "test_emulator.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
