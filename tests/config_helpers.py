@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,10 @@ def problems(path: Path) -> list[str]:
     with pytest.raises(ConfigError) as raised:
         load_environments(path.parent)
     return raised.value.problems
+
+
+def environment_copy(fixtures: Path, target: Path, name: str) -> Path:
+    """``fixtures``' _defaults.toml and ``<name>.toml`` alone in ``target``: the path of the environment file."""
+    target.mkdir(parents=True)
+    shutil.copy(fixtures / "_defaults.toml", target / "_defaults.toml")
+    return Path(shutil.copy(fixtures / f"{name}.toml", target / f"{name}.toml"))

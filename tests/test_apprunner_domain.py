@@ -8,7 +8,6 @@ api.example.com in the zone Z0123456789ABCDEFGHIJ."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,7 +18,7 @@ import pytest
 from modules.compute.apprunner import VALIDATION_RECORDS
 from modules.settings import load_environment
 from modules.settings.cost import count, idle_cost
-from tests.config_helpers import problems, set_key
+from tests.config_helpers import environment_copy, problems, set_key
 from tests.conftest import ROOT, only, resources, synthesized
 
 FIXTURES = ROOT / "tests" / "fixtures" / "apprunner-domain"
@@ -35,9 +34,7 @@ def domain_json(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dic
 
 @pytest.fixture
 def domain_file(tmp_path: Path) -> Path:
-    target = tmp_path / "environments"
-    shutil.copytree(FIXTURES, target)
-    return target / f"{NAME}.toml"
+    return environment_copy(FIXTURES, tmp_path / "environments", NAME)
 
 
 def records(document: dict) -> dict[str, dict]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,10 +18,10 @@ import pytest
 
 from modules.compute.ecs import NO_WAF, requests_per_target
 from modules.observability.metrics import PUBLISHED
-from modules.settings import ConfigError, load_environment, load_environments
+from modules.settings import load_environment, load_environments
 from modules.settings.cost import count, idle_cost, total
 from modules.settings.protection import STATEFUL_TYPES
-from tests.config_helpers import set_key
+from tests.config_helpers import environment_copy, problems, set_key
 from tests.conftest import ROOT, only, resources, synthesized
 
 FIXTURES = ROOT / "tests" / "fixtures" / "ecs"
@@ -36,17 +35,7 @@ def ecs_json(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict]:
 
 @pytest.fixture
 def ecs_file(tmp_path: Path) -> Path:
-    target = tmp_path / "environments"
-    shutil.copytree(FIXTURES, target)
-    for name in ("ecs-domain.toml", "ecs-dedicated.toml"):
-        (target / name).unlink()
-    return target / "ecs-default-vpc.toml"
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as raised:
-        load_environments(path.parent)
-    return raised.value.problems
+    return environment_copy(FIXTURES, tmp_path / "environments", "ecs-default-vpc")
 
 
 def container(document: dict) -> dict:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from modules.settings import ConfigError, load_environment, load_environments, regions
+from modules.settings import load_environment, load_environments, regions
 from modules.settings.cost import count, idle_cost
 from modules.settings.network import NetworkSettings
 from scripts.ops import guard
-from tests.config_helpers import set_key
+from tests.config_helpers import problems, set_key
 from tests.conftest import ROOT, passing_gate, resources, synthesized
 
 FIXTURES = ROOT / "tests" / "fixtures" / "network"
@@ -36,12 +36,6 @@ def stage_file(tmp_path: Path) -> Path:
         if not other.name.startswith("_") and other.stem != "stage":
             other.unlink()
     return target / "stage.toml"
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as raised:
-        load_environments(path.parent)
-    return raised.value.problems
 
 
 # --- validation: one line per problem --------------------------------------------------------------

@@ -7,7 +7,6 @@ a domain (REGIONAL, on the load balancer) and App Runner in eu-west-1 (REGIONAL,
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from modules.settings import ConfigError, load_environment, load_environments
 from modules.settings.cost import count, idle_cost
 from modules.settings.waf import MANAGED_RULE_GROUPS
-from tests.config_helpers import set_key
+from tests.config_helpers import environment_copy, set_key
 from tests.conftest import ROOT, only, passing_gate, resources
 
 FIXTURES = ROOT / "tests" / "fixtures" / "waf"
@@ -27,11 +26,7 @@ WAF_CHECKS = {"CKV_AWS_68", "CKV2_AWS_47", "CKV2_AWS_28", "CKV2_AWS_31", "CKV_AW
 
 @pytest.fixture
 def waf_file(tmp_path: Path) -> Path:
-    target = tmp_path / "environments"
-    shutil.copytree(FIXTURES, target)
-    for name in ("waf-cloudfront.toml", "waf-domain.toml"):
-        (target / name).unlink()
-    return target / "waf-apprunner.toml"
+    return environment_copy(FIXTURES, tmp_path / "environments", "waf-apprunner")
 
 
 def skipped(resource: dict) -> dict[str, str]:
