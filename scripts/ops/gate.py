@@ -14,6 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from scripts.ops import iam_lint
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOM_CHECKS = ROOT / "policies" / "checkov"
 HCL_STACK_FILE = "cdk.tf"
+LOCK_FILE = ".terraform.lock.hcl"
 T = TypeVar("T")
 
 
@@ -190,11 +192,20 @@ def _scan_and_validate(
         scan = pool.submit(
             _timed, timings, "checkov (all stacks, one process)", checkov, stacks_dir, reports, framework
         )
-        # The plugin cache is not safe for concurrent terraform init: the inits run one after the
-        # other (~0.5 s each once the cache is filled), the validations in parallel with checkov.
+        # The plugin cache is not safe for concurrent writers: the inits run one after the other (~0.5 s
+        # each once the cache is filled), the validations in parallel with checkov. An init with no lock
+        # entry for the provider installs it into the cache again, removing the package a running
+        # validation uses: each stack after the first starts from the first one's lock file, so its init
+        # links the cached package and writes nothing there.
         validations: dict[str, concurrent.futures.Future[str]] = {}
+        first_lock: Path | None = None
         for name in present if options["validate"] else []:
+            lock = stacks_dir / name / LOCK_FILE
+            if first_lock is not None and not lock.exists():
+                shutil.copyfile(first_lock, lock)
             failure = _timed(timings, f"terraform init {name}", terraform_init, stacks_dir / name)
+            if not failure and first_lock is None and lock.exists():
+                first_lock = lock
             if failure:
                 results[name].validate = failure
             else:
