@@ -185,6 +185,47 @@ def _as_blocks(lines: list[Any]) -> int:
     raise ValueError("an untyped attribute of the HCL output never closes")
 
 
+def _template_literal(value: str) -> str:
+    """A one-line Terraform template as an HCL quoted string: quotes and backslashes escaped in its literal
+    parts; its interpolations (``${...}``, which may hold quoted strings of their own) kept as they are."""
+    out, index, depth = ['"'], 0, 0
+    while index < len(value):
+        char = value[index]
+        if depth == 0 and value.startswith("$${", index):  # an escaped, literal ${
+            out.append("$${")
+            index += 3
+            continue
+        if depth == 0 and value.startswith("${", index):
+            out.append("${")
+            index, depth = index + 2, 1
+            continue
+        if depth:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+        elif char in '"\\':
+            char = "\\" + char
+        out.append(char)
+        index += 1
+    return "".join(out) + '"'
+
+
+def _escaped_strings(text: str, resources: Mapping[str, Any]) -> str:
+    """cdktf's HCL renderer writes the quotes inside a one-line string unescaped (an ECS task's container
+    definitions are JSON text): each such attribute is written again from the JSON document, quotes outside
+    its interpolations escaped."""
+    for kind, named in sorted(resources.items()):
+        for name, body in sorted(named.items()):
+            for key, value in sorted(body.items()):
+                if not isinstance(value, str) or "\n" in value or _template_literal(value) == f'"{value}"':
+                    continue
+                start = text.find(f'resource "{kind}" "{name}" {{\n')
+                end = text.find("\n}\n", start)
+                raw = f'{key} = "{value}"'  # the line as the renderer wrote it
+                found = text.find(f"\n{raw}\n", start, end) if start >= 0 and end >= 0 else -1
+                if found >= 0:
+                    text = text[: found + 1] + f"{key} = {_template_literal(value)}" + text[found + 1 + len(raw) :]
+    return text
+
+
 def _with_defaults(text: str, variables: Mapping[str, Any]) -> str:
     """``text`` with every variable default of the JSON form that the HCL renderer left out put back."""
     lines = text.split("\n")
@@ -213,7 +254,7 @@ def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
         return
     text = _QUOTED_REFERENCES.sub(_unquote_references, hcl.read_text(encoding="utf-8"))
     text = _HEREDOC_VALUE.sub(_exact_heredoc, _CONDITION_LIST.sub(_condition_blocks, text))
-    text = _untyped_as_blocks(text)
+    text = _escaped_strings(_untyped_as_blocks(text), document.get("resource", {}))
     hcl.write_text(_with_defaults(text, document.get("variable", {})), encoding="utf-8")
     blocks = []
     for kind, named in sorted(document.get("ephemeral", {}).items()):

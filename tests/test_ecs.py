@@ -8,7 +8,6 @@ VPC with a domain (ACM, Route 53)."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -39,14 +38,8 @@ def ecs_file(tmp_path: Path) -> Path:
 
 
 def container(document: dict) -> dict:
-    """The container definition, read back from its ``jsonencode(...)`` expression (HCL object syntax; a
-    reference such as ``aws_rds_cluster.db.endpoint`` comes back as ``"${aws_rds_cluster.db.endpoint}"``)."""
     task = only(document, "aws_ecs_task_definition")
-    expression = task["container_definitions"]
-    assert expression.startswith("${jsonencode([") and expression.endswith("])}"), expression[:80]
-    body = re.sub(r'" = ', '": ', expression[len("${jsonencode(") : -len(")}")])
-    body = re.sub(r"(?<=[:\[,] )([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)+)(?=[,}\]])", r'"${\1}"', body)
-    (definition,) = json.loads(body)
+    (definition,) = json.loads(task["container_definitions"])
     return definition
 
 

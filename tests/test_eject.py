@@ -19,6 +19,7 @@ from modules.local_aws import provider_settings
 from scripts.ops import eject
 from scripts.ops.console import OpsError
 from scripts.ops.gate import addresses_by_checkov_name, declared_suppressions, plan_only_suppressions
+from tests.config_helpers import environment_copy, set_key
 from tests.conftest import ROOT
 
 slow = pytest.mark.slow
@@ -126,16 +127,20 @@ def test_the_ejected_workspace_validates_and_holds_no_project_file(ejected: Path
 @slow
 @pytest.mark.parametrize(("folder", "environment"), [("ecs", "ecs-default-vpc"), ("waf", "waf-domain")])
 def test_an_ecs_environment_ejects_to_valid_terraform(tmp_path: Path, folder: str, environment: str) -> None:
-    """ECS's pieces the shipped App Runner stacks lack: the container definitions (quotes inside a string
-    broke cdktf's HCL once), CloudFront, a certificate validated in Route 53, a web ACL's rule statements."""
+    """ECS's pieces the shipped App Runner stacks lack: the container definitions, JSON text whose quotes
+    cdktf's HCL renderer leaves unescaped (here with a value holding quotes of its own, as the shipped
+    CORS_ORIGINS does), CloudFront, a certificate validated in Route 53, a web ACL's rule statements."""
+    path = environment_copy(ROOT / "tests" / "fixtures" / folder, tmp_path / "environments", environment)
+    set_key(path, "app.environment", "CORS_ORIGINS", """'["https://a.example.com"]'""")
     target = tmp_path / environment
     env = {key: value for key, value in os.environ.items() if key != "LOCAL_AWS_ENDPOINT"}
-    env["ENVIRONMENTS_DIR"] = str(ROOT / "tests" / "fixtures" / folder)
+    env["ENVIRONMENTS_DIR"] = str(path.parent)
     run([str(ROOT / "scripts" / "eject.sh"), environment, str(target)], env=env)
     run(["terraform", f"-chdir={target}", "init", "-backend=false", "-input=false", "-no-color"])
     report = json.loads(run(["terraform", f"-chdir={target}", "validate", "-json", "-no-color"]).stdout)
     assert report["valid"] and report["warning_count"] == 0, report["diagnostics"]
-    assert "container_definitions = jsonencode(" in (target / "ecs.tf").read_text()
+    # JSON text inside an HCL string: the value's own quotes escaped twice.
+    assert r"\"value\": \"[\\\"https://a.example.com\\\"]\"" in (target / "ecs.tf").read_text()
 
 
 @slow

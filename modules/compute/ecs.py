@@ -26,8 +26,10 @@ It takes the same ``Workload`` as App Runner, so the data tier, keys and secrets
 
 from __future__ import annotations
 
+import json
+
 from modules.compute import Workload
-from modules.framework import Construct, Fn, TerraformResource, TerraformResourceLifecycle, TerraformStack, aws
+from modules.framework import Construct, TerraformResource, TerraformResourceLifecycle, TerraformStack, aws
 from modules.security.iam import policy_document, service_role, statement
 from modules.security.waf import WebAcl
 from modules.settings.app import AppSettings
@@ -265,8 +267,7 @@ class EcsService(Construct):
                 operating_system_family="LINUX", cpu_architecture=settings.cpu_architecture.upper()
             ),
             volume=[definition.EcsTaskDefinitionVolume(name="tmp")],
-            # jsonencode, not a JSON string: the HCL renderer (eject) writes a string's quotes unescaped.
-            container_definitions=Fn.jsonencode([self.container_definition()]),
+            container_definitions=json.dumps([self.container_definition()], sort_keys=True),
         )
         # Found once a plan knows the container definitions (every plan after the first).
         if not settings.read_only_root:
