@@ -16,6 +16,7 @@ the zone is read at plan time and an apex, a domain outside the zone or a privat
 from __future__ import annotations
 
 from modules.compute import Workload
+from modules.compute.ecr import image_pull_statements
 from modules.framework import Construct, Postcondition, TerraformResourceLifecycle, TerraformStack, aws
 from modules.security.iam import policy_document, service_role, statement
 from modules.settings.app import AppSettings
@@ -71,18 +72,10 @@ class AppRunnerService(Construct):
             service="build.apprunner.amazonaws.com",
             description="App Runner pulls the service image from ECR",
         )
-        pull = [
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:BatchGetImage",
-            "ecr:DescribeImages",
-            "ecr:GetDownloadUrlForLayer",
-        ]
         self.access_policy = policy_document(
             self,
             "access_policy_document",
-            statement("PullThisEnvironmentsImages", pull, [workload.image_repository_arn]),
-            # GetAuthorizationToken has no resource to name: AWS only accepts "*" for it.
-            statement("GetRegistryToken", ["ecr:GetAuthorizationToken"], ["*"]),
+            *image_pull_statements(workload.image_repository_arn, "ecr:DescribeImages"),
             statement("DecryptImageLayers", ["kms:Decrypt"], [workload.kms_key_arn]),
         )
         self.access_role_policy = aws.iam_role_policy.IamRolePolicy(

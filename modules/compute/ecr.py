@@ -5,6 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modules.framework import Construct, Fn, aws
+from modules.security.iam import statement
+
+PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+
+
+def image_pull_statements(repository_arn: str, *extra_actions: str) -> list[object]:
+    """What pulling this repository's images takes: the layer actions on it (plus ``extra_actions``), and
+    the registry token, which has no resource to name: AWS only accepts "*" for it."""
+    return [
+        statement("PullThisEnvironmentsImages", sorted((*PULL_ACTIONS, *extra_actions)), [repository_arn]),
+        statement("GetRegistryToken", ["ecr:GetAuthorizationToken"], ["*"]),
+    ]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 
 from modules.compute import Workload
+from modules.compute.ecr import image_pull_statements
 from modules.framework import Construct, TerraformResource, TerraformResourceLifecycle, TerraformStack, aws
 from modules.security.iam import policy_document, service_role, statement
 from modules.security.waf import WebAcl
@@ -161,13 +162,10 @@ class EcsService(Construct):
             service="ecs-tasks.amazonaws.com",
             description="ECS starts the service's tasks: its image, its secrets, its log group",
         )
-        pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
         self.execution_policy = policy_document(
             self,
             "execution_policy_document",
-            statement("PullThisEnvironmentsImages", pull, [workload.image_repository_arn]),
-            # GetAuthorizationToken has no resource to name: AWS only accepts "*" for it.
-            statement("GetRegistryToken", ["ecr:GetAuthorizationToken"], ["*"]),
+            *image_pull_statements(workload.image_repository_arn),
             statement("ReadThisEnvironmentsSecrets", ["secretsmanager:GetSecretValue"], list(workload.secret_arns)),
             # The secrets and the image layers are encrypted with the environment's key.
             statement("DecryptWithThisEnvironmentsKey", ["kms:Decrypt"], [workload.kms_key_arn]),
