@@ -404,6 +404,27 @@ def test_security_group_rules_keep_their_descriptions(emulator: dict[str, Any]) 
     )
 
 
+def test_an_interface_the_instance_did_not_create_is_detached_when_it_terminates(emulator: dict[str, Any]) -> None:
+    """As AWS does: the NAT instance's fixed interface is available once the instance is gone, so its deletion
+    needs no detach (a detach of it left the provider polling a gone attachment for about 150 s)."""
+    ec2 = client(emulator, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.0.0/24")["Subnet"]["SubnetId"]
+    fixed = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t4g.nano",
+                                 NetworkInterfaces=[{"NetworkInterfaceId": fixed, "DeviceIndex": 0}])  # fmt: skip
+    instance_id = instance["Instances"][0]["InstanceId"]
+    described = ec2.describe_network_interfaces(NetworkInterfaceIds=[fixed])["NetworkInterfaces"][0]
+    assert described["Status"] == "in-use" and described["Attachment"]["InstanceId"] == instance_id
+    ec2.terminate_instances(InstanceIds=[instance_id])
+    described = ec2.describe_network_interfaces(NetworkInterfaceIds=[fixed])["NetworkInterfaces"][0]
+    assert described["Status"] == "available" and "Attachment" not in described, described
+    ec2.delete_network_interface(NetworkInterfaceId=fixed)
+    gone = error_code(ec2.describe_network_interfaces, NetworkInterfaceIds=[fixed])
+    assert gone == "InvalidNetworkInterfaceID.NotFound"
+
+
 def test_the_version_hook_changes_what_is_reported(emulator: dict[str, Any]) -> None:
     rds = client(emulator, "rds")
     rds.create_db_cluster(

@@ -6,10 +6,11 @@ instance with ``maintenance_options { auto_recovery = "default" }`` back without
 update at every plan (a perpetual diff that is moto's, not AWS's). Reported here as AWS's default for
 the instance types that support simplified automatic recovery (every type this project runs): "default".
 
-moto 5.2.5 also leaves a network interface attached to its instance after the instance terminates (AWS
-detaches an interface the instance did not create), and refuses to detach a primary interface: the
-provider's deletion of the NAT instance's fixed interface then fails ("cannot be detached") although
-the instance is gone. Detaching from a terminated instance is allowed here, as AWS has done it already.
+moto 5.2.5 also leaves a network interface attached to its instance after the instance terminates. AWS
+detaches an interface the instance did not create (DeleteOnTermination false), and so does the instance's
+termination here. Left attached, the provider's deletion of the NAT instance's fixed interface detaches
+it itself and then polls the attachment, which is gone, until its not-found budget runs out (20 polls,
+about 150 s of every destroy with a NAT instance).
 
 moto 5.2.5 keeps the Description of IpPermissions[].UserIdGroupPairs[] (and PrefixListIds[]) but reports a
 rule's Description (DescribeSecurityGroupRules, the rules AuthorizeSecurityGroupIngress/Egress return) from
@@ -21,7 +22,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
 from moto.ec2.models.instances import Instance
 from moto.ec2.models.security_groups import SecurityGroupRule
 
@@ -73,25 +73,20 @@ def maintenance_options(self: Instance) -> dict[str, str]:
     return {"AutoRecovery": "default"}
 
 
-def detach_from_terminated(original: Any) -> Any:
+def detach_on_termination(original: Any) -> Any:
     @functools.wraps(original)
-    def detach_network_interface(self: Any, attachment_id: str) -> None:
-        for eni in self.enis.values():
-            instance = eni.instance
-            if eni.attachment_id == attachment_id and instance is not None and instance.state == "terminated":
-                instance.detach_eni(eni)
-                return
-        original(self, attachment_id)
+    def terminate(self: Any) -> Any:
+        previous = original(self)  # deletes the interfaces the instance created (DeleteOnTermination)
+        for eni in list(self.nics.values()):
+            if eni.instance is self:
+                self.detach_eni(eni)
+        return previous
 
-    return detach_network_interface
+    return terminate
 
 
 def install() -> None:
-    replace(
-        NetworkInterfaceBackend,
-        "detach_network_interface",
-        detach_from_terminated(NetworkInterfaceBackend.detach_network_interface),
-    )
+    replace(Instance, "terminate", detach_on_termination(Instance.terminate))
     replace(Instance, "maintenance_options", property(maintenance_options))
     replace(SecurityGroupRule, "description", property(description))
     replace(SecurityGroupRule, "__eq__", same_rule)
