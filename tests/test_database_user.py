@@ -204,6 +204,16 @@ def test_the_deploy_applies_a_new_database_first() -> None:
     assert applying.new_databases(plan) == []
 
 
+def test_the_slow_resources_beside_a_new_database_are_applied_with_it_and_the_service_after() -> None:
+    changes = ["aws_rds_cluster_instance.db_instance_1", "aws_elasticache_replication_group.cache",
+               "aws_instance.network_nat_instance", "aws_lb.ecs_lb", "aws_ecs_service.ecs_service",
+               "aws_apprunner_service.service", "aws_cloudwatch_metric_alarm.alarms_aurora_acu_critical"]  # fmt: skip
+    plan = {"resource_changes": [{"address": address, "change": {"actions": ["create"]}} for address in changes]}
+    assert applying.first_apply(plan) == changes[:4]
+    plan["resource_changes"][0]["change"]["actions"] = ["no-op"]  # the database exists: one apply, as before
+    assert applying.first_apply(plan) == []
+
+
 def test_constant_outputs_come_from_the_synthesized_stack_and_the_arns_from_the_state(tmp_path: Path) -> None:
     """A targeted apply of the database records no constant output: the names come from cdk.tf.json; the
     ARNs exist only once the database is applied."""

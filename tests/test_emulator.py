@@ -581,6 +581,13 @@ def test_a_certificate_has_the_key_algorithm_it_was_requested_with(emulator: dic
     assert error_code(acm.request_certificate, **unsupported) == "ValidationException"
 
 
+def test_the_boot_id_names_this_start_of_the_emulator(emulator: dict[str, Any]) -> None:
+    from scripts.ops.local_aws import boot_id
+
+    first = hook(emulator, "boot-id", {})["boot_id"]
+    assert len(first) == 32 and boot_id(emulator["endpoint"]) == first
+
+
 def test_a_non_loopback_host_is_refused() -> None:
     for host in ("0.0.0.0", "10.1.2.3", "example.com"):
         result = subprocess.run(

@@ -94,10 +94,32 @@ def apply_locally(terraform: Terraform, directory: Path, env: dict[str, str], pl
         raise OpsError(f"applying to the local AWS failed beyond its known gaps: {', '.join(unexpected)}")
 
 
+# Created in the first apply of a deploy that creates the database, beside it: what waits longest on AWS
+# (the provider's fixed waits, e.g. 30 s before it first polls a replication group or a load balancer,
+# and AWS's own minutes) and what the app's service needs before it starts. None of them depends on the
+# service, so their waits overlap the database's instead of following them.
+FIRST_WITH_THE_DATABASE = (
+    "aws_elasticache_replication_group",
+    "aws_instance",
+    "aws_lb",
+    "aws_cloudfront_distribution",
+)
+
+
 def new_databases(plan: dict[str, Any]) -> list[str]:
     """The database instances a plan creates (with the cluster they depend on): applied first, so the app's
     database user exists before the service starts."""
     return [address for address in planned_creates(plan) if address.split(".")[0] == "aws_rds_cluster_instance"]
+
+
+def first_apply(plan: dict[str, Any]) -> list[str]:
+    """What a deploy that creates the database applies first (with everything these depend on): the new
+    database instances and the slow resources created beside them; empty when no database is new."""
+    databases = new_databases(plan)
+    if not databases:
+        return []
+    slow = [address for address in planned_creates(plan) if address.split(".")[0] in FIRST_WITH_THE_DATABASE]
+    return databases + slow
 
 
 def snapshot_suffix(now: float | None = None) -> str:

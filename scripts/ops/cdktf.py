@@ -24,7 +24,7 @@ from scripts.ops import gate
 from scripts.ops.backends import check_owner, refuse_state_moves, require_account_ids
 from scripts.ops.console import BAD_ARGUMENT, REFUSED, OpsError, step
 from scripts.ops.environments import is_protected, is_reserved, known_environments
-from scripts.ops.flows import apply_bootstrap, open_session, synthesize
+from scripts.ops.flows import bootstrap_locally, open_session, synthesize
 from scripts.ops.safety import checked
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ def run_cdktf(args: list[str]) -> int:
         if local:
             session = open_session(True, stack)
             synthesize(session)
-            apply_bootstrap(session, auto=True)
+            bootstrap_locally(session)
             env = session.env
             if not any(token in ("-o", "--output") or token.startswith("--output=") for token in args):
                 args += ["--output", str(session.local_dir / "cdktf-cli.out")]

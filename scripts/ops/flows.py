@@ -3,6 +3,7 @@ confirm, apply. Every safety check runs through ``safety.checked``: an error in 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -24,10 +25,11 @@ from scripts.ops.environments import (
     parse_image_tag,
     undeliverable_alerts,
 )
-from scripts.ops.local_aws import local_aws, local_environment
+from scripts.ops.local_aws import boot_id, local_aws, local_environment
 from scripts.ops.safety import checked
 
 ROOT = Path(__file__).resolve().parents[2]
+LOCAL_BOOTSTRAP_MARKER = "applied-here.sha256"  # beside the bootstrap's local state: see bootstrap_locally
 
 
 @dataclass
@@ -58,16 +60,59 @@ def open_session(local: bool, stack: ExitStack) -> Session:
     return Session(True, local_environment(dict(os.environ), running.endpoint), folder / "cdktf.out", folder)
 
 
+# What synthesis reads besides the environment files (main.py, modules/ with its templates, bootstrap/, the
+# locked packages): a local run reuses its own cdktf.out when none of it, nor the environment files, the
+# endpoint or a CDKTF_* setting, has changed since it wrote that cdktf.out (synthesis is deterministic).
+SYNTHESIS_READS = ("main.py", "cdktf.json", "Pipfile.lock", "modules", "bootstrap")
+SYNTHESIS_RECORD = ".synthesized-from.sha256"  # in a local cdktf.out: inputs and outputs of its synthesis
+SYNTHESIS_LOG = ".synthesis.log"  # beside it: what that synthesis printed (its warnings), shown again
+
+
+def _digest_files(digest: Any, paths: list[Path], base: Path) -> None:
+    for path in sorted(paths):
+        if path.is_file() and "__pycache__" not in path.parts and ".tfstate" not in path.name:
+            digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def synthesis_record(session: Session) -> str:
+    """The inputs of a synthesis into ``session.outdir`` and the stacks it wrote, as one digest."""
+    digest = hashlib.sha256(sys.version.encode())
+    for name in SYNTHESIS_READS:
+        path = ROOT / name
+        _digest_files(digest, [path, *path.rglob("*")] if path.is_dir() else [path], ROOT)
+    environments = Path(session.env.get("ENVIRONMENTS_DIR") or ROOT / "environments")
+    _digest_files(digest, list(environments.glob("*")), environments)
+    settings = sorted((key, value) for key, value in session.env.items()
+                      if key.startswith("CDKTF_") or key in ("LOCAL_AWS_ENDPOINT", "ENVIRONMENTS_DIR"))  # fmt: skip
+    digest.update(json.dumps(settings).encode())
+    _digest_files(digest, [session.outdir / "manifest.json", *session.outdir.glob(f"{STACKS_DIR}/*/{STACK_FILE}")],
+                  session.outdir)  # fmt: skip
+    return digest.hexdigest()
+
+
 def synthesize(session: Session) -> None:
+    """Every stack into ``session.outdir``; in local mode, skipped when that cdktf.out was synthesized from
+    exactly what synthesis would read now (and is as it wrote it)."""
+    record, log = session.outdir / SYNTHESIS_RECORD, session.outdir / SYNTHESIS_LOG
+    reusable = session.local and record.is_file() and log.is_file()
+    if reusable and record.read_text(encoding="utf-8") == synthesis_record(session):
+        sys.stderr.write(log.read_text(encoding="utf-8"))
+        say(f"synthesis: nothing it reads has changed; {os.path.relpath(session.outdir)} is reused")
+        return
     with step(f"synthesizing every stack into {os.path.relpath(session.outdir)}"):
         result = subprocess.run(
             [sys.executable, str(ROOT / "main.py")], cwd=ROOT, env={**session.env, "CDKTF_OUTDIR": str(session.outdir)},
-            stdout=sys.stderr, check=False,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
         )  # fmt: skip
+    sys.stderr.write(result.stdout)
     if result.returncode == BAD_ARGUMENT:
         raise OpsError("synthesis refused the environment files (problems above)", BAD_ARGUMENT)
     if result.returncode:
         raise OpsError(f"synthesis failed (exit {result.returncode})")
+    if session.local:
+        log.write_text("".join(line + "\n" for line in result.stdout.splitlines() if line.startswith("warning:")),
+                       encoding="utf-8")  # fmt: skip
+        record.write_text(synthesis_record(session), encoding="utf-8")
 
 
 def stack_dir(session: Session, name: str) -> Path:
@@ -153,6 +198,37 @@ def apply_bootstrap(session: Session, auto: bool) -> None:
         say(f"{name}: applied")
 
 
+def local_bootstrap_fingerprint(session: Session) -> str | None:
+    """This start of the local AWS (its boot id) and the bootstrap stacks' JSON; None when the server has no
+    boot id (moto alone) or no bootstrap state exists here."""
+    found = boot_id(session.env["LOCAL_AWS_ENDPOINT"])
+    if found is None or not any((session.local_dir / "bootstrap").glob("*.tfstate")):
+        return None
+    digest = hashlib.sha256(found.encode())
+    for name in bootstrap_stacks(session):
+        digest.update(name.encode() + b"\0" + (session.outdir / STACKS_DIR / name / STACK_FILE).read_bytes())
+    return digest.hexdigest()
+
+
+def record_local_bootstrap(session: Session) -> None:
+    """After a bootstrap applied or planned empty on the local AWS: what it was applied to, and from what."""
+    fingerprint = local_bootstrap_fingerprint(session)
+    if fingerprint is not None:
+        (session.local_dir / "bootstrap" / LOCAL_BOOTSTRAP_MARKER).write_text(fingerprint, encoding="utf-8")
+
+
+def bootstrap_locally(session: Session) -> None:
+    """The state backend on the local AWS before a plan, as bootstrap applies it; skipped when this start of
+    the local AWS already holds exactly these bootstrap stacks (their plan would be empty, and costs ~10 s)."""
+    marker = session.local_dir / "bootstrap" / LOCAL_BOOTSTRAP_MARKER
+    fingerprint = local_bootstrap_fingerprint(session)
+    if fingerprint is not None and marker.is_file() and marker.read_text(encoding="utf-8") == fingerprint:
+        say("bootstrap: unchanged since it was applied to this local AWS")
+        return
+    apply_bootstrap(session, auto=True)
+    record_local_bootstrap(session)
+
+
 def make_plan(session: Session, name: str, plan_args: list[str]) -> tuple[Path, Path]:
     """init with the S3 backend (on AWS once S3 says the account owns its bucket), plan to plan.tfplan,
     plan.json beside it."""
@@ -175,7 +251,7 @@ def plan_and_check(session: Session, name: str, plan_args: list[str], allowed: t
     synthesize(session)
     stack_dir(session, name)
     if session.local:
-        apply_bootstrap(session, auto=True)
+        bootstrap_locally(session)
     directory, plan_json = make_plan(session, name, plan_args)
     write_summary(directory, name, json.loads(plan_json.read_text(encoding="utf-8")))
     scanned = scan_ok(directory, plan_json)
@@ -222,6 +298,8 @@ def bootstrap(local: bool, yes: bool) -> None:
                 print((directory / "replan.log").read_text(encoding="utf-8"), file=sys.stderr)
                 raise OpsError(f"{name}: a second plan is not empty (exit {code})")
             print(f"{name}: backend ready (a second plan shows no changes)", flush=True)
+            if local:
+                record_local_bootstrap(session)
             outputs = subprocess.run(["terraform", f"-chdir={directory}", "output", "-no-color"], env=session.env,
                                      capture_output=True, text=True, check=False).stdout  # fmt: skip
             print("".join(f"  {line}\n" for line in outputs.splitlines()), end="")
@@ -278,9 +356,10 @@ def deploy(name: str, image_tag: str | None, yes: bool, local: bool, allowed: tu
 def database_first(
     session: Session, directory: Path, name: str, plan_args: list[str], allowed: tuple[str, ...]
 ) -> None:
-    """When the plan creates the database, it is applied first and the app's database user created, then
-    the rest is planned again (into plan.tfplan): the app runs its migrations as that user when it starts."""
-    targets = applying.new_databases(applying.read_plan(directory / "plan.json"))
+    """When the plan creates the database, it is applied first (with the slow resources that can be created
+    beside it: applying.first_apply) and the app's database user created, then the rest is planned again
+    (into plan.tfplan): the app runs its migrations as that user when it starts."""
+    targets = applying.first_apply(applying.read_plan(directory / "plan.json"))
     if not targets:
         return
     with step(f"terraform apply of the new database first ({name})"):
@@ -332,7 +411,7 @@ def destroy(name: str, yes: bool, local: bool) -> None:
         synthesize(session)
         stack_dir(session, name)
         if local:
-            apply_bootstrap(session, auto=True)
+            bootstrap_locally(session)
         directory, plan_json = make_plan(session, name, ["-destroy"])
         plan_scan.print_summary(name, json.loads(plan_json.read_text(encoding="utf-8")))
         if not guard_ok(plan_json, name, ()):

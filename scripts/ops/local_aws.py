@@ -3,6 +3,7 @@ once here for the scripts, `scripts/local-aws.sh` and the tests; reused when LOC
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -60,6 +61,18 @@ def answers(endpoint: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def boot_id(endpoint: str) -> str | None:
+    """The emulator's id of its current start (scripts/ops/emulator/hooks.py); None from any other server."""
+    request = urllib.request.Request(f"{endpoint}/_emulator/boot-id", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    try:
+        with DIRECT.open(request, timeout=10) as response:
+            found = json.loads(response.read()).get("boot_id")
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, str) and found else None
 
 
 def wait_until_ready(endpoint: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

@@ -2,13 +2,16 @@
 
 - /_emulator/set-engine-version {"service": "rds"|"elasticache", "id", "engine_version"}: what AWS does on a
   minor version upgrade (an RDS cluster and its instances, or a replication group and its member clusters);
-- /_emulator/recovery-point {"vault", "resource_arn"}: a recovery point in a vault, as a finished job leaves.
+- /_emulator/recovery-point {"vault", "resource_arn"}: a recovery point in a vault, as a finished job leaves;
+- /_emulator/boot-id {}: a random id of this start of the emulator (what it holds lives and dies with it),
+  so a client can tell that what it applied here earlier is still here.
 
 Both take optional "region" (default us-east-1) and "account" (default moto's account)."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,6 +21,7 @@ from moto.elasticache.models import elasticache_backends
 from moto.rds.models import rds_backends
 
 PREFIX = "/_emulator/"
+BOOT_ID = uuid.uuid4().hex
 
 
 class HookError(Exception):
@@ -59,9 +63,14 @@ def recovery_point(request: dict[str, Any]) -> dict[str, Any]:
     return {"RecoveryPointArn": point["RecoveryPointArn"]}
 
 
+def boot_id(_request: dict[str, Any]) -> dict[str, Any]:
+    return {"boot_id": BOOT_ID}
+
+
 HOOKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "set-engine-version": set_engine_version,
     "recovery-point": recovery_point,
+    "boot-id": boot_id,
 }
 
 
