@@ -10,6 +10,10 @@
 4. "Is prod protected?": python -m scripts.ops guard protected prod, wall time and peak RSS.
 5. With --local-apply: one environment against the local AWS, each step timed: bootstrap (once, kept
    out of the loop as the emulator is reused), deploy --local --yes, the second plan, destroy --local --yes.
+6. With --budgets: the figures the project holds itself to, each beside its budget and the value before the
+   work that set the budget: the whole suite from a fresh clone of HEAD (the installed packages linked in),
+   the fast tier (-m "not slow", ruff and mypy included, their caches warm), deploy.sh stage --local --yes on
+   a running, bootstrapped local AWS, and the second plan.sh stage --local. --skip-suite leaves the first out.
 """
 
 from __future__ import annotations
@@ -184,12 +188,85 @@ def local_apply(environment: str) -> None:
     print(f"{'apply + second plan (the loop)':<40} {loop:>8.1f}")
 
 
+# Budget, and the value measured on this kind of machine (2 cores) before the work that set the budget.
+BUDGETS = {
+    "suite": ("whole suite (./scripts/test.sh, fresh clone)", 12 * 60, 1870.0),
+    "fast": ('fast tier (-m "not slow", ruff, mypy)', 60, 97.0),
+    "deploy": ("deploy.sh stage --local --yes", 120, 232.0),
+    "replan": ("second plan.sh stage --local", 20, 45.7),
+}
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
+    """Wall seconds of one run; fails loudly, with the end of its output, if the command fails."""
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False,
+                            stdin=subprocess.DEVNULL)  # fmt: skip
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n"
+                         f"{result.stderr[-4000:]}")  # fmt: skip
+    return elapsed
+
+
+def fresh_clone_suite(scratch: Path) -> float:
+    """./scripts/test.sh in a clone of HEAD (what CI runs), this checkout's install linked in."""
+    clone = scratch / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    for installed in (".venv", "node_modules"):
+        (clone / installed).symlink_to(ROOT / installed)
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "TF_CLI_CONFIG_FILE")}
+    return timed(["./scripts/test.sh", "-q", "-p", "no:cacheprovider"], env, cwd=clone)
+
+
+def fast_tier() -> float:
+    env = dict(os.environ)
+    timed(["./scripts/test.sh", "--collect-only", "-q"], env)  # warm-up: ruff's and mypy's caches
+    return timed(["./scripts/test.sh", "-m", "not slow", "-q"], env)
+
+
+def local_loop() -> tuple[float, float]:
+    """deploy.sh stage --local --yes on a running, bootstrapped local AWS, then the second plan; destroyed after."""
+    sys.path.insert(0, str(ROOT))
+    from scripts.ops.local_aws import local_aws, local_environment  # noqa: PLC0415  (only for this section)
+
+    with tempfile.TemporaryDirectory(prefix="local-budget-") as folder, local_aws(log=Path(folder) / "aws.log") as aws:
+        env = {**local_environment(dict(os.environ), aws.endpoint), "LOCAL_DIR": folder}
+        timed(["./scripts/bootstrap.sh", "--local"], env)
+        deploy = timed(["./scripts/deploy.sh", "stage", "--local", "--yes"], env)
+        replan = timed(["./scripts/plan.sh", "stage", "--local"], env)
+        timed(["./scripts/destroy.sh", "stage", "--local", "--yes"], env)
+    return deploy, replan
+
+
+def budgets(skip_suite: bool) -> int:
+    """Prints each figure beside its budget and its value before; exit 1 when one is over its budget."""
+    figures: dict[str, float] = {}
+    if not skip_suite:
+        with tempfile.TemporaryDirectory(prefix="suite-bench-") as scratch:
+            figures["suite"] = fresh_clone_suite(Path(scratch))
+    figures["fast"] = fast_tier()
+    figures["deploy"], figures["replan"] = local_loop()
+    print("\n6. Budgets (wall seconds; before: this machine, before the work that set the budget)")
+    print(f"{'figure':<46} {'measured':>9} {'budget':>7} {'before':>7}  verdict")
+    over = 0
+    for key, (label, budget, before) in BUDGETS.items():
+        if key not in figures:
+            continue
+        verdict = "within" if figures[key] <= budget else "OVER"
+        over += verdict == "OVER"
+        print(f"{label:<46} {figures[key]:>9.1f} {budget:>7} {before:>7.0f}  {verdict}")
+    return 1 if over else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-gate", action="store_true")
     parser.add_argument("--protected-only", action="store_true", help="only 4. (is prod protected?)")
     parser.add_argument("--local-apply", metavar="ENV", help="only 5.: ENV applied to the local AWS, step by step")
+    parser.add_argument("--budgets", action="store_true", help="only 6.: the suite, fast tier and local loop budgets")
+    parser.add_argument("--skip-suite", action="store_true", help="with --budgets: leave the whole suite out")
     args = parser.parse_args()
     memory_gib = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**30
     print(
@@ -202,6 +279,8 @@ def main() -> int:
     if args.local_apply:
         local_apply(args.local_apply)
         return 0
+    if args.budgets:
+        return budgets(args.skip_suite)
     with tempfile.TemporaryDirectory(prefix="cdktf-bench-") as scratch:
         eager_vs_lazy(args.rounds, Path(scratch))
         scaling(args.rounds, Path(scratch))
