@@ -420,6 +420,8 @@ def test_an_interface_the_instance_did_not_create_is_detached_when_it_terminates
     ec2.terminate_instances(InstanceIds=[instance_id])
     described = ec2.describe_network_interfaces(NetworkInterfaceIds=[fixed])["NetworkInterfaces"][0]
     assert described["Status"] == "available" and "Attachment" not in described, described
+    terminated = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    assert terminated["State"]["Name"] == "terminated" and "PrivateIpAddress" not in terminated, terminated
     ec2.delete_network_interface(NetworkInterfaceId=fixed)
     gone = error_code(ec2.describe_network_interfaces, NetworkInterfaceIds=[fixed])
     assert gone == "InvalidNetworkInterfaceID.NotFound"

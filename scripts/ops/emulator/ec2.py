@@ -10,7 +10,8 @@ moto 5.2.5 also leaves a network interface attached to its instance after the in
 detaches an interface the instance did not create (DeleteOnTermination false), and so does the instance's
 termination here. Left attached, the provider's deletion of the NAT instance's fixed interface detaches
 it itself and then polls the attachment, which is gone, until its not-found budget runs out (20 polls,
-about 150 s of every destroy with a NAT instance).
+about 150 s of every destroy with a NAT instance). A terminated instance without an interface reads back as
+AWS reports it: no private or public address, an empty private DNS name (moto reads them from interface 0).
 
 moto 5.2.5 keeps the Description of IpPermissions[].UserIdGroupPairs[] (and PrefixListIds[]) but reports a
 rule's Description (DescribeSecurityGroupRules, the rules AuthorizeSecurityGroupIngress/Egress return) from
@@ -85,7 +86,27 @@ def detach_on_termination(original: Any) -> Any:
     return terminate
 
 
+def _primary_interface_value(name: str) -> property:
+    """``Instance.<name>`` read from interface 0, None once the instance has none (terminated)."""
+    attribute = {"private_ip": "private_ip_address", "private_ip_address": "private_ip_address"}.get(name, "public_ip")
+
+    def value(self: Any) -> str | None:
+        return getattr(self.nics[0], attribute) if 0 in self.nics else None
+
+    return property(value)
+
+
+def _private_dns_name(original: Any) -> property:
+    def value(self: Any) -> str:
+        return original.fget(self) if 0 in self.nics else ""
+
+    return property(value)
+
+
 def install() -> None:
+    for name in ("private_ip", "private_ip_address", "public_ip", "public_ip_address"):
+        replace(Instance, name, _primary_interface_value(name))
+    replace(Instance, "private_dns_name", _private_dns_name(Instance.private_dns_name))
     replace(Instance, "terminate", detach_on_termination(Instance.terminate))
     replace(Instance, "maintenance_options", property(maintenance_options))
     replace(SecurityGroupRule, "description", property(description))
