@@ -31,11 +31,12 @@ if [[ "${1:-}" == "--changed" ]]; then
   for tier in "not slow" slow; do
     code=0
     # shellcheck disable=SC2086  # one path a line, no spaces
-    "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile -m "$tier" "$@" $selection || code=$?
+    "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile --no-loadscope-reorder -m "$tier" "$@" $selection || code=$?
     [[ $code == 0 || $code == 5 ]] || exit "$code"  # 5: no test of this tier among them
   done
   exit 0
 fi
 # Modules run in parallel, one module per worker (pytest-xdist --dist loadfile): most of the slow ones
-# wait on a local AWS rather than use a core. TEST_WORKERS=0 runs everything in this process.
-exec "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile "$@"
+# wait on a local AWS rather than use a core. TEST_WORKERS=0 runs everything in this process. Modules are
+# handed out in the order tests/conftest.py gives them (longest first), not by their number of tests.
+exec "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile --no-loadscope-reorder "$@"

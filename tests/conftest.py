@@ -23,14 +23,18 @@ ENVIRONMENTS = ROOT / "environments"
 
 # The modules that apply or plan against the local AWS take most of the suite's wall time, mostly waiting
 # on the provider's fixed polling. They run first, so that with several workers (scripts/test.sh runs
-# pytest-xdist, one module per worker) the short modules fill the other workers while they wait.
+# pytest-xdist, one module per worker, in this order: --no-loadscope-reorder, or xdist would sort modules by
+# their number of tests and start these last) the short modules fill the other workers while they wait.
+# xdist hands each worker two modules at the start: the fifth, queued behind the longest, is a short one.
 LONGEST_FIRST = (
     "test_local_apply.py",
     "test_local_ecs.py",
     "test_local_only.py",
     "test_local_aws.py",
+    "test_loopback.py",
     "test_fresh_clone.py",
     "test_emulator.py",
+    "test_cdktf_cli.py",
 )
 
 
