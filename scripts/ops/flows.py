@@ -298,11 +298,11 @@ def bootstrap(local: bool, yes: bool) -> None:
                 print((directory / "replan.log").read_text(encoding="utf-8"), file=sys.stderr)
                 raise OpsError(f"{name}: a second plan is not empty (exit {code})")
             print(f"{name}: backend ready (a second plan shows no changes)", flush=True)
-            if local:
-                record_local_bootstrap(session)
             outputs = subprocess.run(["terraform", f"-chdir={directory}", "output", "-no-color"], env=session.env,
                                      capture_output=True, text=True, check=False).stdout  # fmt: skip
             print("".join(f"  {line}\n" for line in outputs.splitlines()), end="")
+        if local:  # every bootstrap stack planned empty: what later local runs need not plan again
+            record_local_bootstrap(session)
 
 
 def image_tag_variable(image_tag: str | None) -> list[str]:
