@@ -86,9 +86,8 @@ def detach_on_termination(original: Any) -> Any:
     return terminate
 
 
-def _primary_interface_value(name: str) -> property:
-    """``Instance.<name>`` read from interface 0, None once the instance has none (terminated)."""
-    attribute = {"private_ip": "private_ip_address", "private_ip_address": "private_ip_address"}.get(name, "public_ip")
+def _from_interface_0(attribute: str) -> property:
+    """An instance's ``attribute`` of interface 0, None once the instance has none (terminated)."""
 
     def value(self: Any) -> str | None:
         return getattr(self.nics[0], attribute) if 0 in self.nics else None
@@ -104,8 +103,9 @@ def _private_dns_name(original: Any) -> property:
 
 
 def install() -> None:
-    for name in ("private_ip", "private_ip_address", "public_ip", "public_ip_address"):
-        replace(Instance, name, _primary_interface_value(name))
+    for name, attribute in (("private_ip", "private_ip_address"), ("private_ip_address", "private_ip_address"),
+                            ("public_ip", "public_ip"), ("public_ip_address", "public_ip")):  # fmt: skip
+        replace(Instance, name, _from_interface_0(attribute))
     replace(Instance, "private_dns_name", _private_dns_name(Instance.private_dns_name))
     replace(Instance, "terminate", detach_on_termination(Instance.terminate))
     replace(Instance, "maintenance_options", property(maintenance_options))

@@ -6,7 +6,7 @@
 - /_emulator/boot-id {}: a random id of this start of the emulator (what it holds lives and dies with it),
   so a client can tell that what it applied here earlier is still here.
 
-Both take optional "region" (default us-east-1) and "account" (default moto's account)."""
+The first two take optional "region" (default us-east-1) and "account" (default moto's account)."""
 
 from __future__ import annotations
 
