@@ -7,6 +7,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PIPENV_VENV_IN_PROJECT=1 PIPENV_YES=1 PIPENV_NOSPIN=1 PIPENV_VERBOSITY=-1
 export CHECKPOINT_DISABLE=1                                  # no Terraform / cdktf version checks
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+# Terraform and the AWS provider are Go programs; most of a terraform command's CPU is the provider's
+# schema (every command that needs it builds and decodes all of it again). Collecting garbage at 4x the
+# live heap instead of 2x cuts that CPU by a fifth (terraform validate of stage: 5.8 -> 4.6 s) for a
+# peak memory within 5% (scripts/ops/cli.py sets the same for python -m scripts.ops).
+export GOGC="${GOGC:-400}"
 PIPENV_VERSION="2026.10.3"
 AWS_PROVIDER="registry.terraform.io/hashicorp/aws"
 AWS_PROVIDER_VERSION="5.100.0"

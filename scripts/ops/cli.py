@@ -229,6 +229,10 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds: the local AWS and other children are stopped
 
 
+TERRAFORM_GOGC = "400"  # the Go collector's target for terraform and its provider (scripts/lib.sh says why)
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    os.environ.setdefault("GOGC", TERRAFORM_GOGC)
     cli(prog_name="python -m scripts.ops")
