@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ class Session:
     env: dict[str, str]
     outdir: Path
     local_dir: Path
+    initialized: set[str] = field(default_factory=set)  # stacks whose backend this session has initialized
 
 
 def local_dir() -> Path:
@@ -229,19 +230,27 @@ def bootstrap_locally(session: Session) -> None:
     record_local_bootstrap(session)
 
 
-def make_plan(session: Session, name: str, plan_args: list[str]) -> tuple[Path, Path]:
-    """init with the S3 backend (on AWS once S3 says the account owns its bucket), plan to plan.tfplan,
-    plan.json beside it."""
+def saved_plan(session: Session, name: str, plan_args: list[str]) -> Path:
+    """init with the S3 backend (on AWS once S3 says the account owns its bucket; once per session), then
+    plan to plan.tfplan. Returns the stack's directory."""
     directory = stack_dir(session, name)
-    if not session.local:
-        checked(f"does {name}'s account own its state bucket?", backends.check_owner, name)
-    terraform_or_fail(
-        session, directory, ["init", "-input=false", "-reconfigure", "-no-color"], "init.log",
-        f"terraform init of {name} failed (has the backend been bootstrapped? ./scripts/bootstrap.sh)",
-    )  # fmt: skip
+    if name not in session.initialized:
+        if not session.local:
+            checked(f"does {name}'s account own its state bucket?", backends.check_owner, name)
+        terraform_or_fail(
+            session, directory, ["init", "-input=false", "-reconfigure", "-no-color"], "init.log",
+            f"terraform init of {name} failed (has the backend been bootstrapped? ./scripts/bootstrap.sh)",
+        )  # fmt: skip
+        session.initialized.add(name)
     lock = f"-lock-timeout={os.environ.get('LOCK_TIMEOUT', '0s')}"
     terraform_or_fail(session, directory, ["plan", "-input=false", "-no-color", lock, "-out=plan.tfplan", *plan_args],
                       "plan.log", f"terraform plan of {name} failed")  # fmt: skip
+    return directory
+
+
+def make_plan(session: Session, name: str, plan_args: list[str]) -> tuple[Path, Path]:
+    """A saved plan and plan.json beside it (terraform show: the whole provider schema again, ~5 s of CPU)."""
+    directory = saved_plan(session, name, plan_args)
     return directory, show_json(session, directory, "plan.tfplan")
 
 
@@ -363,7 +372,8 @@ def database_first(
     if not targets:
         return
     with step(f"terraform apply of the new database first ({name})"):
-        make_plan(session, name, [*plan_args, *(f"-target={address}" for address in targets)])
+        # A subset of the plan already scanned and guarded: nothing reads its JSON.
+        saved_plan(session, name, [*plan_args, *(f"-target={address}" for address in targets)])
         code = terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan", log="database.log")
     if code != 0:
         print((directory / "database.log").read_text(encoding="utf-8"), file=sys.stderr)
@@ -423,7 +433,8 @@ def destroy(name: str, yes: bool, local: bool) -> None:
             raise OpsError("not destroyed")
         suffix = name_final_snapshots(session, directory, name)
         with keeping_keys(session, directory, name) as kept:
-            make_plan(session, name, ["-destroy", "-var", f"{applying.SUFFIX_VARIABLE}={suffix}"])
+            # The guarded destroy plan without what it keeps: nothing reads its JSON.
+            saved_plan(session, name, ["-destroy", "-var", f"{applying.SUFFIX_VARIABLE}={suffix}"])
             if terraform(session, directory, "apply", "-input=false", "-no-color", "plan.tfplan") != 0:
                 raise OpsError("terraform apply (destroy) failed")
         print(f"{name} destroyed; final snapshots (where taken) end in {suffix}")
