@@ -31,27 +31,100 @@ _environment = jinja2.Environment(
 
 def hcl_value(value: object) -> str:
     """A value of the synthesized JSON as HCL: its strings are already Terraform templates (escaped where
-    literal), and JSON's string escapes are HCL's."""
+    literal), written by ``hcl_string``."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return hcl_string(value)
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{_hcl_key(key)} = {hcl_value(item)}" for key, item in sorted(value.items())) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl_value(item) for item in value) + "]"
     return json.dumps(value)
 
 
 def _hcl_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else json.dumps(key)
+    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else hcl_string(literal(key))
 
 
 def hcl_literal(value: object) -> str:
     """A plain value (a variable's default, text from an environment file) as an HCL value that Terraform
     reads back unchanged: quotes, backslashes and control characters escaped, ${ and %{ kept literal."""
     if isinstance(value, str):
-        return json.dumps(literal(value))
+        return hcl_string(literal(value))
     if isinstance(value, Mapping):
         pairs = (f"{_hcl_key(literal(key))} = {hcl_literal(item)}" for key, item in sorted(value.items()))
         return "{ " + ", ".join(pairs) + " }"
     return hcl_value(value)
+
+
+# Inside an HCL quoted string, what stands for each character that cannot stand for itself (HCL's escapes:
+# \n \r \t \" \\ and \uNNNN; JSON's \b and \f are not among them).
+_QUOTED_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def template_parts(template: str) -> list[tuple[bool, str]]:
+    """A Terraform template cut into (is an interpolation or directive, text): ``${...}`` and ``%{...}``
+    (their own quoted strings and braces included) apart from the literal text between them, where the
+    escapes ``$${`` and ``%%{`` stay as they are. ValueError on one that never closes."""
+    parts: list[tuple[bool, str]] = []
+    literal_text, index = [], 0
+    while index < len(template):
+        if template.startswith(("$${", "%%{"), index):
+            literal_text.append(template[index : index + 3])
+            index += 3
+            continue
+        if not template.startswith(("${", "%{"), index):
+            literal_text.append(template[index])
+            index += 1
+            continue
+        end, depth, quoted = index + 2, 1, False
+        while depth and end < len(template):
+            char = template[end]
+            if quoted and char == "\\":
+                end += 1
+            elif char == '"':
+                quoted = not quoted
+            elif not quoted:
+                depth += {"{": 1, "}": -1}.get(char, 0)
+            end += 1
+        if depth:
+            raise ValueError(f"an interpolation that never closes: {template[index : index + 40]!r}")
+        parts += [(False, "".join(literal_text)), (True, template[index:end])]
+        literal_text, index = [], end
+    return [part for part in [*parts, (False, "".join(literal_text))] if part[1]]
+
+
+def hcl_string(template: str) -> str:
+    """A Terraform template (a string of the synthesized JSON) as the HCL quoted string that means exactly
+    the same: every character of its literal text that HCL escapes, escaped; its interpolations as written.
+    The one way a string reaches an HCL file here; a value it cannot write is a ValueError."""
+    out = ['"']
+    for interpolation, text in template_parts(template):
+        if interpolation:
+            if _CONTROL.search(text):
+                raise ValueError(f"an interpolation with a control character: {text[:40]!r}")
+            out.append(text)
+            continue
+        for char in text:
+            escaped = _QUOTED_ESCAPES.get(char)
+            out.append(escaped or (f"\\u{ord(char):04x}" if _CONTROL.fullmatch(char) else char))
+    return "".join(out) + '"'
+
+
+def hcl_text(template: str) -> str:
+    """``hcl_string``, or for text of several lines with no other control character than a tab, a heredoc
+    (its template read the same way; backslashes are not escapes there) whose end marker is no line of the
+    text, in ``chomp()`` when the text does not end with a line break."""
+    if "\n" not in template or _CONTROL.search(template.replace("\n", "").replace("\t", "")):
+        return hcl_string(template)
+    template_parts(template)  # refuses an interpolation that never closes, as hcl_string does
+    lines = {line.strip() for line in template.split("\n")}
+    marker = next(f"EOT{number or ''}" for number in range(len(lines) + 1) if f"EOT{number or ''}" not in lines)
+    if template.endswith("\n"):
+        return f"<<{marker}\n{template}{marker}"
+    return f"chomp(<<{marker}\n{template}\n{marker}\n)"
 
 
 def markdown_code(value: object) -> str:
@@ -121,17 +194,6 @@ _CONDITION_LIST = re.compile(
 _CONDITION = re.compile(r"\{\n((?:(?!\},?\n).*\n)*?)\},?\n")
 
 
-# A multi-line string, which the HCL renderer writes as a heredoc with one newline more than the value has.
-_HEREDOC_VALUE = re.compile(r"= <<EOF\n(.*?)\nEOF\n", re.S)
-
-
-def _exact_heredoc(match: re.Match[str]) -> str:
-    body = match.group(1)
-    if body.endswith("\n"):  # the value's own last newline: the renderer's extra one goes
-        return f"= <<EOF\n{body}EOF\n"
-    return f"= chomp(<<EOF\n{body}\nEOF\n)\n"  # a value without a last newline
-
-
 def _condition_blocks(match: re.Match[str]) -> str:
     indent, kind, items = match.groups()
     return "".join(f"{indent}{kind} {{\n{body}{indent}}}\n" for body in _CONDITION.findall(items))
@@ -185,45 +247,74 @@ def _as_blocks(lines: list[Any]) -> int:
     raise ValueError("an untyped attribute of the HCL output never closes")
 
 
-def _template_literal(value: str) -> str:
-    """A one-line Terraform template as an HCL quoted string: quotes and backslashes escaped in its literal
-    parts; its interpolations (``${...}``, which may hold quoted strings of their own) kept as they are."""
-    out, index, depth = ['"'], 0, 0
-    while index < len(value):
-        char = value[index]
-        if depth == 0 and value.startswith("$${", index):  # an escaped, literal ${
-            out.append("$${")
-            index += 3
-            continue
-        if depth == 0 and value.startswith("${", index):
-            out.append("${")
-            index, depth = index + 2, 1
-            continue
-        if depth:
-            depth += {"{": 1, "}": -1}.get(char, 0)
-        elif char in '"\\':
-            char = "\\" + char
-        out.append(char)
-        index += 1
-    return "".join(out) + '"'
+# How cdktf's HCL renderer writes a string: a line holding one quoted string (an attribute, a map entry, a
+# list item) with the value between the quotes as it is, or with only its quotes escaped (in maps), never
+# its backslashes; a value with a line break as a heredoc ``<<EOF`` that ends at the first line ``EOF``,
+# even one of the value's own.
+_RENDERED_HEREDOC = re.compile(r'^(?P<head>\s*(?:(?:"[^"\n]*"|[\w-]+)\s*=\s*)?)<<EOF$')
+_RENDERED_STRING = re.compile(r'^(?P<head>\s*(?:(?:"[^"\n]*"|[\w-]+)\s*=\s*)?)"(?P<body>.*)"(?P<tail>,?)$')
+_HEREDOC_END = "\nEOF"
 
 
-def _escaped_strings(text: str, resources: Mapping[str, Any]) -> str:
-    """cdktf's HCL renderer writes the quotes inside a one-line string unescaped (an ECS task's container
-    definitions are JSON text): each such attribute is written again from the JSON document, quotes outside
-    its interpolations escaped."""
-    for kind, named in sorted(resources.items()):
-        for name, body in sorted(named.items()):
-            for key, value in sorted(body.items()):
-                if not isinstance(value, str) or "\n" in value or _template_literal(value) == f'"{value}"':
-                    continue
-                start = text.find(f'resource "{kind}" "{name}" {{\n')
-                end = text.find("\n}\n", start)
-                raw = f'{key} = "{value}"'  # the line as the renderer wrote it
-                found = text.find(f"\n{raw}\n", start, end) if start >= 0 and end >= 0 else -1
-                if found >= 0:
-                    text = text[: found + 1] + f"{key} = {_template_literal(value)}" + text[found + 1 + len(raw) :]
-    return text
+def _strings(value: object) -> set[str]:
+    """Every string value in a JSON document (not its keys)."""
+    if isinstance(value, str):
+        return {value}
+    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+    return set().union(*(_strings(item) for item in items))
+
+
+def _rendered_heredoc_value(text: str, start: int, multi_line: list[tuple[str, str]]) -> tuple[str, int]:
+    """The string of the stack whose heredoc body starts at ``start`` (the longest that fits), and the length
+    of that body as rendered."""
+    for form, value in multi_line:
+        end = start + len(form) + len(_HEREDOC_END)
+        if text.startswith(form + _HEREDOC_END, start) and (end == len(text) or text[end] == "\n"):
+            others = {other for other_form, other in multi_line if other_form == form} - {value}
+            if others:
+                break  # two values the renderer wrote alike
+            return value, len(form)
+    line = text.count("\n", 0, start)
+    raise ValueError(f"line {line} of the rendered HCL opens a heredoc that holds no string of the stack, or two")
+
+
+def _strings_rewritten(text: str, document: Mapping[str, Any]) -> str:
+    """Every string the renderer wrote, written again by ``hcl_text`` from the JSON document's own value: a
+    value can no longer end its heredoc early (and leave the rest of itself to be read as code), nor lose a
+    backslash, a quote or a carriage return. A heredoc that holds none of the stack's strings, or a line with
+    a backslash or control character in a string that is none of them, is a ValueError: what cannot be
+    checked is not written."""
+    strings = _strings(dict(document))
+    multi_line = sorted(  # (as rendered: a carriage return becomes a line break, value), longest first
+        {(re.sub(r"\r\n?", "\n", value), value) for value in strings if "\n" in value or "\r" in value},
+        key=lambda pair: (-len(pair[0]), pair),
+    )
+    rendered: dict[str, set[str]] = {}  # what the renderer may have written -> the values it may stand for
+    for value in strings:
+        for form in (value, value.replace('"', '\\"')):
+            rendered.setdefault(form, set()).add(value)
+    out, position = [], 0
+    while position < len(text):
+        end = text.find("\n", position)
+        end = len(text) if end < 0 else end
+        line = text[position:end]
+        heredoc, quoted = _RENDERED_HEREDOC.match(line), _RENDERED_STRING.match(line)
+        if heredoc:
+            value, length = _rendered_heredoc_value(text, end + 1, multi_line)
+            out.append(heredoc["head"] + hcl_text(value))
+            end = end + 1 + length + len(_HEREDOC_END)
+        elif quoted and len({hcl_string(value) for value in rendered.get(quoted["body"], ())}) == 1:
+            out.append(quoted["head"] + hcl_string(next(iter(rendered[quoted["body"]]))) + quoted["tail"])
+        elif quoted and ("\\" in quoted["body"] or _CONTROL.search(quoted["body"])):
+            line_number = text.count("\n", 0, position) + 1
+            raise ValueError(
+                f"line {line_number} of the rendered HCL holds a string that is not one of the stack's (or "
+                f"could be two of them): {line[:80]!r}"
+            )
+        else:
+            out.append(line)
+        position = end + 1
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 def _with_defaults(text: str, variables: Mapping[str, Any]) -> str:
@@ -247,14 +338,15 @@ def complete_hcl(stack_dir: Path, document: dict[str, Any]) -> None:
     write them to ``ephemeral.tf`` so the HCL workspace is as complete as the JSON one; and it quotes
     lifecycle and depends_on references, which HCL takes bare; it writes lifecycle conditions as a list
     attribute, where HCL wants blocks, and so an attribute the bindings leave untyped (a web ACL rule's
-    statement); it gives a multi-line string one newline too many; and it drops a
+    statement); it writes strings as they are, between quotes or in a heredoc that a value can end
+    (``_strings_rewritten`` writes each again); and it drops a
     variable's empty default (``default = \"\"``), which turns an optional variable into a required one."""
     hcl = stack_dir / "cdk.tf"
     if not hcl.exists():
         return
-    text = _QUOTED_REFERENCES.sub(_unquote_references, hcl.read_text(encoding="utf-8"))
-    text = _HEREDOC_VALUE.sub(_exact_heredoc, _CONDITION_LIST.sub(_condition_blocks, text))
-    text = _escaped_strings(_untyped_as_blocks(text), document.get("resource", {}))
+    text = _strings_rewritten(hcl.read_text(encoding="utf-8"), document)
+    text = _QUOTED_REFERENCES.sub(_unquote_references, text)
+    text = _untyped_as_blocks(_CONDITION_LIST.sub(_condition_blocks, text))
     hcl.write_text(_with_defaults(text, document.get("variable", {})), encoding="utf-8")
     blocks = []
     for kind, named in sorted(document.get("ephemeral", {}).items()):

@@ -20,7 +20,7 @@ from scripts.ops import eject
 from scripts.ops.console import OpsError
 from scripts.ops.gate import addresses_by_checkov_name, declared_suppressions, plan_only_suppressions
 from tests.config_helpers import environment_copy, set_key
-from tests.conftest import ROOT
+from tests.conftest import ROOT, synthesized
 
 slow = pytest.mark.slow
 LOCAL_BACKEND = {"backend": {"local": {}}}  # in an override file: both plans without a state backend
@@ -98,11 +98,40 @@ def test_bad_arguments_exit_2_before_synthesis(tmp_path: Path, arguments: list[s
 # --- the ejected workspace ----------------------------------------------------------------------------
 
 
+# Values of the app's variables that the HCL renderer writes wrongly (a heredoc the value ends early, the
+# rest then read as code that reads the operator's credentials; backslashes raw; a carriage return as a line
+# break) or that are templates as text: each must reach the ejected workspace's plan byte for byte.
+HOSTILE_VALUES = {
+    "RELEASE_NOTES": 'x\nEOF\nSTOLEN = file(pathexpand("~/.aws/credentials"))\nZZZ = <<EOF\ny',
+    "WIN_PATH": "C:\\new\\table",
+    "LINE_ENDINGS": "first\rsecond\r\nthird\n",
+    "ESCAPED_TEMPLATE": '$${x} %%{y} "q" end\\',
+    "TEMPLATE_TEXT": '${var.x} %{ if true }y%{ endif } ${jsonencode("a")}',
+    "CONTROL_AND_UNICODE": "tab\there\u0008 naïve ☃ \U0001f600",
+}
+
+
 @pytest.fixture(scope="module")
-def ejected(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """./scripts/eject.sh stage <dir>, as a user runs it; initialized and validated."""
+def hostile_environments(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """environments/ with HOSTILE_VALUES among stage's [app.environment]."""
+    target = Path(shutil.copytree(ROOT / "environments", tmp_path_factory.mktemp("hostile") / "environments"))
+    for key, value in HOSTILE_VALUES.items():
+        set_key(target / "stage.toml", "app.environment", key, json.dumps(value, ensure_ascii=False))
+    return target
+
+
+@pytest.fixture(scope="module")
+def synthesized_stage(hostile_environments: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The JSON workspace of stage, synthesized from the same files as the eject."""
+    return synthesized(hostile_environments, tmp_path_factory.mktemp("synth") / "cdktf.out").outdir / "stacks" / "stage"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def ejected(hostile_environments: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """./scripts/eject.sh stage <dir>, as a user runs it (stage with HOSTILE_VALUES); initialized and validated."""
     target = tmp_path_factory.mktemp("eject") / "stage"
     env = {key: value for key, value in os.environ.items() if key != "LOCAL_AWS_ENDPOINT"}
+    env["ENVIRONMENTS_DIR"] = str(hostile_environments)
     result = run([str(ROOT / "scripts" / "eject.sh"), "stage", str(target)], env=env)
     assert "ejected stage into" in result.stdout
     return target
@@ -144,8 +173,8 @@ def test_an_ecs_environment_ejects_to_valid_terraform(tmp_path: Path, folder: st
 
 
 @slow
-def test_the_backend_is_the_synthesized_workspaces(ejected: Path, outdir: Path) -> None:
-    synthesized = json.loads((outdir / "stacks" / "stage" / "cdk.tf.json").read_text())["terraform"]["backend"]["s3"]
+def test_the_backend_is_the_synthesized_workspaces(ejected: Path, synthesized_stage: Path) -> None:
+    synthesized = json.loads((synthesized_stage / "cdk.tf.json").read_text())["terraform"]["backend"]["s3"]
     settings = dict(
         line.split(" = ", 1) for line in (ejected / "backend.hcl").read_text().splitlines() if " = " in line
     )
@@ -178,11 +207,11 @@ def _checkov(target: Path, framework: str, reports: Path) -> dict[str, Any]:
 
 @slow
 def test_checkov_gives_the_same_results_on_the_ejected_hcl_as_the_gate_on_the_json(
-    ejected: Path, outdir: Path, tmp_path: Path
+    ejected: Path, synthesized_stage: Path, tmp_path: Path
 ) -> None:
     """Per resource: the same passed, failed and skipped check ids. The gate's view of the JSON: a failure
     named in checkov-suppressions.json is skipped; the plain HCL scan skips it through the comment."""
-    stack = outdir / "stacks" / "stage"
+    stack = synthesized_stage
     # The two frameworks name the provider block differently; everything else by address.
     names = {
         **addresses_by_checkov_name(json.loads((stack / "cdk.tf.json").read_text())),
@@ -249,12 +278,12 @@ def _changes(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @slow
 def test_the_ejected_hcl_plans_exactly_what_the_json_workspace_plans(
-    shared_local_aws: dict[str, str], ejected: Path, outdir: Path, tmp_path: Path
+    shared_local_aws: dict[str, str], ejected: Path, synthesized_stage: Path, tmp_path: Path
 ) -> None:
     """Both against the local AWS, with no state: every address, action and planned value equal, and the
     same outputs. Copies: the session's synthesized workspace and the ejected one stay as they are."""
     env = {**shared_local_aws, "TF_CLI_CONFIG_FILE": os.environ.get("TF_CLI_CONFIG_FILE", "")}
-    from_json = _plan(Path(shutil.copytree(outdir / "stacks" / "stage", tmp_path / "json")), env)
+    from_json = _plan(Path(shutil.copytree(synthesized_stage, tmp_path / "json")), env)
     from_hcl = _plan(Path(shutil.copytree(ejected, tmp_path / "hcl", ignore=shutil.ignore_patterns(".terraform"))), env)
     expected, actual = _changes(from_json), _changes(from_hcl)
     assert sorted(actual) == sorted(expected)
@@ -263,3 +292,36 @@ def test_the_ejected_hcl_plans_exactly_what_the_json_workspace_plans(
     for address, change in expected.items():
         assert actual[address] == change, address
     assert from_hcl["output_changes"] == from_json["output_changes"]
+
+
+def _written_values(tf_file: Path, keys: list[str], scratch: Path) -> dict[str, Any]:
+    """What Terraform reads for each ``key = <expression>`` of ``tf_file`` (a one-line string, or a heredoc
+    to its end marker and the closing parenthesis of a chomp), from a plan of just those expressions as
+    outputs: no provider, no state."""
+    lines = tf_file.read_text(encoding="utf-8").splitlines()
+    expressions = {}
+    for key in keys:
+        [start] = [number for number, line in enumerate(lines) if re.match(rf"\s*{key}\s*=", line)]
+        expression = [lines[start].split("=", 1)[1].strip()]
+        heredoc = re.search(r"<<-?(\w+)$", expression[0])
+        if heredoc:
+            end = next(n for n in range(start + 1, len(lines)) if lines[n].strip() == heredoc[1])
+            expression += lines[start + 1 : end + 1] + ([")"] if expression[0].startswith("chomp(") else [])
+        expressions[key] = "\n".join(expression)
+    scratch.mkdir()
+    (scratch / "main.tf").write_text("".join(f'output "{key}" {{\n  value = {text}\n}}\n' for key, text in
+                                             expressions.items()), encoding="utf-8")  # fmt: skip
+    run(["terraform", f"-chdir={scratch}", "init", "-input=false", "-no-color"])
+    run(["terraform", f"-chdir={scratch}", "plan", "-input=false", "-no-color", "-out=plan.tfplan"])
+    shown = json.loads(run(["terraform", f"-chdir={scratch}", "show", "-json", "plan.tfplan"]).stdout)
+    return {key: output["value"] for key, output in shown["planned_values"]["outputs"].items()}
+
+
+@slow
+def test_every_value_reaches_the_ejected_hcl_byte_for_byte(ejected: Path, tmp_path: Path) -> None:
+    """The app's variables in the ejected service.tf read back exactly as set (the plan of the whole workspace
+    has them unknown: the map also holds references), and nothing of a value became an attribute."""
+    assert _written_values(ejected / "service.tf", sorted(HOSTILE_VALUES), tmp_path / "values") == HOSTILE_VALUES
+    text = (ejected / "service.tf").read_text(encoding="utf-8")
+    outside_heredocs = re.sub(r"<<-?(\w+)\n.*?\n\s*\1\n", "<<heredoc>>\n", text, flags=re.S)
+    assert "STOLEN = file(" in text and not re.search(r"^\s*(STOLEN|ZZZ)\s*=", outside_heredocs, re.M)

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from modules.settings import load_environments
 from modules.settings.cost import budget_warning, count, idle_cost, total
 from tests.config_helpers import set_key
@@ -111,19 +113,64 @@ def test_the_hcl_fixes_give_blocks_for_conditions_and_the_exact_multi_line_strin
     rendered = (
         'resource "aws_instance" "a" {\n'
         "user_data = <<EOF\n#!/bin/bash\necho hi\n\nEOF\n"
-        "description = <<EOF\nno last newline\nEOF\n"
+        "description = <<EOF\nno last\nnewline\nEOF\n"
         'lifecycle {\n  postcondition = [\n{\ncondition = true\nerror_message = "one"\n},\n'
         '{\ncondition = false\nerror_message = "two"\n},\n]\n}\n}\n'
     )
     (tmp_path / "cdk.tf").write_text(rendered, encoding="utf-8")
-    complete_hcl(tmp_path, {})
+    instance = {"user_data": "#!/bin/bash\necho hi\n", "description": "no last\nnewline",
+                "lifecycle": {"postcondition": [{"error_message": "one"}, {"error_message": "two"}]}}  # fmt: skip
+    complete_hcl(tmp_path, {"resource": {"aws_instance": {"a": instance}}})
     assert (tmp_path / "cdk.tf").read_text(encoding="utf-8") == (
         'resource "aws_instance" "a" {\n'
-        "user_data = <<EOF\n#!/bin/bash\necho hi\nEOF\n"
-        "description = chomp(<<EOF\nno last newline\nEOF\n)\n"
+        "user_data = <<EOT\n#!/bin/bash\necho hi\nEOT\n"
+        "description = chomp(<<EOT\nno last\nnewline\nEOT\n)\n"
         'lifecycle {\n  postcondition {\ncondition = true\nerror_message = "one"\n  }\n'
         '  postcondition {\ncondition = false\nerror_message = "two"\n  }\n}\n}\n'
     )
+
+
+# A value that holds the renderer's heredoc marker on a line of its own, then HCL: the renderer's heredoc
+# ends there and the rest of the value would be read as an attribute reading the operator's credentials.
+INJECTION = 'x\nEOF\nSTOLEN = file(pathexpand("~/.aws/credentials"))\nZZZ = <<EOF\ny'
+
+
+def test_every_string_is_written_again_from_the_json_value_so_none_ends_early_or_loses_a_character(
+    tmp_path: Path,
+) -> None:
+    """The renderer's own forms (heredoc to the first EOF line, backslashes raw, quotes escaped only in maps, a
+    carriage return as a line break) of values that break them, as complete_hcl writes them instead."""
+    from modules.workspace_files import complete_hcl
+
+    variables = {"RELEASE_NOTES": INJECTION, "WIN_PATH": "C:\\new\\table", "CR": "first\rsecond",
+                 "CORS_ORIGINS": '["*"]', "TAB": "a\tb\u0008", "TEMPLATE": '${upper("x")} $${y} "z"'}  # fmt: skip
+    rendered = (
+        'resource "aws_apprunner_service" "s" {\nruntime_environment_variables = {\n'
+        'CORS_ORIGINS = "[\\"*\\"]"\nCR = <<EOF\nfirst\nsecond\nEOF\n'
+        "RELEASE_NOTES = <<EOF\n" + INJECTION + "\nEOF\n"
+        'TAB = "a\tb\u0008"\nTEMPLATE = "${upper(\\"x\\")} $${y} \\"z\\""\nWIN_PATH = "C:\\new\\table"\n}\n}\n'
+    )
+    (tmp_path / "cdk.tf").write_text(rendered, encoding="utf-8")
+    document = {"resource": {"aws_apprunner_service": {"s": {"runtime_environment_variables": variables}}}}
+    complete_hcl(tmp_path, document)
+    assert (tmp_path / "cdk.tf").read_text(encoding="utf-8") == (
+        'resource "aws_apprunner_service" "s" {\nruntime_environment_variables = {\n'
+        'CORS_ORIGINS = "[\\"*\\"]"\nCR = "first\\rsecond"\n'
+        "RELEASE_NOTES = chomp(<<EOT\n" + INJECTION + "\nEOT\n)\n"
+        'TAB = "a\\tb\\u0008"\nTEMPLATE = "${upper("x")} $${y} \\"z\\""\nWIN_PATH = "C:\\\\new\\\\table"\n}\n}\n'
+    )
+
+
+@pytest.mark.parametrize("rendered", [
+    'resource "a" "b" {\nx = <<EOF\nnot a value of the stack\nEOF\n}\n',  # a heredoc no value accounts for
+    'resource "a" "b" {\nx = "C:\\unknown"\n}\n',  # a string with a backslash that no value accounts for
+])  # fmt: skip
+def test_a_rendered_string_that_is_none_of_the_stacks_is_refused(tmp_path: Path, rendered: str) -> None:
+    from modules.workspace_files import complete_hcl
+
+    (tmp_path / "cdk.tf").write_text(rendered, encoding="utf-8")
+    with pytest.raises(ValueError, match="rendered HCL"):
+        complete_hcl(tmp_path, {"resource": {"a": {"b": {"x": "something else\n"}}}})
 
 
 def test_an_untyped_attribute_becomes_the_blocks_of_the_providers_schema(tmp_path: Path) -> None:
