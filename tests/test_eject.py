@@ -68,6 +68,18 @@ def test_a_non_empty_directory_that_is_no_eject_is_refused(tmp_path: Path) -> No
     assert refused.value.code == 2
 
 
+def test_a_target_under_a_file_or_inside_what_synthesis_rewrites_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("LOCAL_DIR", str(tmp_path / "local"))
+    for target, message in ((tmp_path / "file" / "stage", "is under"), (ROOT / "cdktf.out" / "x", "rewrites"),
+                            (tmp_path / "local" / "cdktf.out" / "stacks", "rewrites")):  # fmt: skip
+        with pytest.raises(OpsError, match=message) as refused:
+            eject.check_target(target, "stage")
+        assert refused.value.code == 2 and "\n" not in str(refused.value)
+
+
 def test_an_eject_of_another_environment_is_refused(tmp_path: Path) -> None:
     (tmp_path / eject.MARKER).write_text(json.dumps({"environment": "prod", "files": ["db.tf"]}))
     with pytest.raises(OpsError, match="holds an eject of prod, not stage"):

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from modules.layout import STACKS_DIR, SUPPRESSIONS_FILE
 from scripts.ops.console import BAD_ARGUMENT, OpsError, say, step
+from scripts.ops.flows import local_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = ".eject.json"
@@ -229,9 +230,24 @@ What you leave behind (the project runs these around Terraform; plain Terraform 
 """
 
 
+def rewritten_by_synthesis() -> list[Path]:
+    """The folders a synthesis deletes and writes again: cdktf.out (or CDKTF_OUTDIR) and local mode's."""
+    outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out")
+    return [outdir.resolve(), ROOT / "cdktf.out", (local_dir() / "cdktf.out").resolve()]
+
+
 def check_target(target: Path, name: str) -> list[str]:
     """The files an earlier eject of ``name`` wrote into ``target`` (to replace), or none for a new or
-    empty directory; anything else is refused (exit 2)."""
+    empty directory; anything else is refused (exit 2), as is a target under a file or inside a folder
+    that the next synthesis rewrites."""
+    target = target.resolve()
+    for folder in rewritten_by_synthesis():
+        if target.is_relative_to(folder):
+            raise OpsError(f"{target} is inside {folder}, which every synthesis rewrites: give another directory",
+                           BAD_ARGUMENT)  # fmt: skip
+    above = next((parent for parent in target.parents if parent.exists() and not parent.is_dir()), None)
+    if above is not None:
+        raise OpsError(f"{target} is under {above}, which is a file, not a directory", BAD_ARGUMENT)
     if target.exists() and not target.is_dir():
         raise OpsError(f"{target} exists and is not a directory", BAD_ARGUMENT)
     if not target.exists() or not any(target.iterdir()):
