@@ -13,6 +13,8 @@ from modules.settings import ConfigError, load_environments
 from tests.config_helpers import set_key
 from tests.conftest import ENVIRONMENTS, ROOT
 
+FULL_WIDTH = "\uff11" * 12  # "１１１１１１１１１１１１"
+
 
 def problems_of(directory: Path) -> list[str]:
     with pytest.raises(ConfigError) as raised:
@@ -154,6 +156,13 @@ def test_defaults_are_merged_under_each_environment() -> None:
         ),
         ("environment", "region", '"us-east"', 'environment.region = "us-east": expected an AWS region'),
         ("environment", "account_id", '"12345"', 'environment.account_id = "12345": expected 12 digits, or empty'),
+        # Full-width digits, which Python's \d takes and S3 and IAM do not.
+        (
+            "environment",
+            "account_id",
+            f'"{FULL_WIDTH}"',
+            f'environment.account_id = "{FULL_WIDTH}": expected 12 digits',
+        ),
         ("environment", "name", '"staging"', 'environment.name = "staging": expected "stage", the file name'),
         (
             "alarms",

@@ -64,7 +64,7 @@ class EnvironmentSettings:
     account_id: str = setting(
         "AWS account id: required for a deploy to AWS (the state bucket is <project>-tfstate-<account_id>-<region>;"
         " the provider and the backend refuse any other account); local mode may leave it out",
-        matches(r"(\d{12})?", "12 digits, or empty"),
+        matches(r"([0-9]{12})?", "12 digits, or empty"),  # ASCII digits: S3 and IAM take no others
         default="",
     )
     protected: bool = setting(

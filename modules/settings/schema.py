@@ -193,7 +193,7 @@ def none_of(*refused: str, why: str) -> Check:
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_MINUTES, WEEK_MINUTES = 24 * 60, 7 * 24 * 60
-_TIME = r"([01]\d|2[0-3]):([0-5]\d)"
+_TIME = r"([01][0-9]|2[0-3]):([0-5][0-9])"  # ASCII digits, as AWS reads them
 _DAILY = re.compile(rf"{_TIME}-{_TIME}")
 _WEEKLY = re.compile(rf"({'|'.join(DAYS)}):{_TIME}-({'|'.join(DAYS)}):{_TIME}")
 
