@@ -83,6 +83,17 @@ def test_a_repository_that_is_not_owner_slash_name_is_refused(environments: Path
     assert line.startswith(f"environments/stage.toml: ci.github_repository = {value}: expected owner/name")
 
 
+@pytest.mark.parametrize("value", ['"acme/repo.git"', '"acme/repo.GIT"'])
+def test_a_repository_with_the_clone_urls_git_suffix_is_refused_saying_so(environments: Path, value: str) -> None:
+    set_key(environments / "stage.toml", "environment", "account_id", f'"{ACCOUNT}"')
+    set_key(environments / "prod.toml", "environment", "account_id", f'"{ACCOUNT}"')
+    set_key(environments / "stage.toml", "ci", "github_repository", value)
+    with pytest.raises(ConfigError) as error:
+        load_environments(environments)
+    [line] = error.value.problems
+    assert line.startswith(f"environments/stage.toml: ci.github_repository = {value}: expected no .git suffix")
+
+
 @pytest.mark.parametrize("value", ["Acme-Corp/Cerberus.Infra", "a/b", "octo-org/repo_name-2", f"{'a' * 39}/x"])
 def test_a_valid_repository_is_accepted_as_written(environments: Path, value: str) -> None:
     with_ci(environments)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.settings.schema import matches, setting
+from modules.settings.schema import matches, no_suffix, setting
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
@@ -46,6 +46,7 @@ class CiSettings:
             "owner/name: an owner of 1-39 letters, digits and single hyphens (not first or last), a name of "
             "1-100 letters, digits, . - and _ (not . or ..)",
         ),
+        no_suffix(".git", "that is the clone URL's ending: the token's sub names the repository without it"),
         default="",
     )
 

@@ -182,6 +182,16 @@ def no_prefix(prefix: str, why: str) -> Check:
     return expressed(check, {"not": {"pattern": f"^{any_case}"}})
 
 
+def no_suffix(suffix: str, why: str) -> Check:
+    """Refuses strings ending with ``suffix`` in any case."""
+
+    def check(value: Any) -> str | None:
+        return f"no {suffix} suffix ({why})" if value.lower().endswith(suffix.lower()) else None
+
+    any_case = "".join(f"[{char.lower()}{char.upper()}]" if char.isalpha() else re.escape(char) for char in suffix)
+    return expressed(check, {"not": {"pattern": f"{any_case}$"}})
+
+
 def none_of(*refused: str, why: str) -> Check:
     def check(value: Any) -> str | None:
         return f"not {describe(value)} ({why})" if value in refused else None
