@@ -322,3 +322,15 @@ def test_alert_addresses_at_reserved_domains_are_warned_about(environments: Path
         assert warned[0].startswith(
             f"environments/_defaults.toml (for environments/stage.toml): alerts.emails: {address}"
         )
+
+
+def test_a_deprecated_key_in_one_file_changes_no_other_environment(environments: Path) -> None:
+    """qa.toml's deprecated [budget] alert_emails, with no [alerts] table of its own, is renamed into qa's
+    [alerts] alone: stage, loaded beside it, keeps the addresses it has when loaded without it."""
+    alone = {config.name: config for config in load_environments(environments)}["stage"].alerts.emails
+    qa = (environments / "stage.toml").read_text(encoding="utf-8").replace('name = "stage"', 'name = "qa"', 1)
+    (environments / "qa.toml").write_text(qa, encoding="utf-8")
+    set_key(environments / "qa.toml", "budget", "alert_emails", '["x@corp.io"]')
+    configs = {config.name: config for config in load_environments(environments)}
+    assert configs["qa"].alerts.emails == ("x@corp.io",)
+    assert configs["stage"].alerts.emails == alone and "x@corp.io" not in configs["stage"].alerts.emails

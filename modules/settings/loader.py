@@ -7,6 +7,7 @@ at once, one line each: the file, the key, the value and what is allowed.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import tomllib
@@ -136,7 +137,9 @@ def _merge(
             sources[here] = path
         return out
 
-    merged = walk(base, override, ())
+    # A copy: a table only the defaults hold would otherwise be the defaults' own object in every merged
+    # document, and a step that writes into one (a deprecated key's rename) would write into all of them.
+    merged = walk(copy.deepcopy(dict(base)), override, ())
     return merged, sources
 
 
