@@ -230,6 +230,30 @@ SECRETS = "secrets come from Secrets Manager"
 
 
 @pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("UPSTREAM_URL", '"https://svc:hunter2@api.example.com"', "expected no password in a URL of a plain variable"),
+        ("BROKER", '"amqp://app:x@mq.internal:5672/vhost"', "expected no password in a URL of a plain variable"),
+        ("CORS_ORIGINS", '"https://app.example.com"', "expected CORS_ORIGINS as the application reads it"),
+        ("CORS_ORIGINS", '"[\\"https://app.example.com/path\\"]"', "expected CORS_ORIGINS as the application reads"),
+    ],
+)
+def test_values_are_checked_where_their_meaning_is_known(
+    environments: Path, name: str, value: str, expected: str
+) -> None:
+    set_key(environments / "stage.toml", "app.environment", name, value)
+    (problem,) = problems_of(environments)
+    assert problem.startswith("environments/stage.toml: app.environment = {") and expected in problem, problem
+
+
+@pytest.mark.parametrize("value", ['"https://api.example.com/v1?user=a"', '"postgres://app@db:5432/x"'])
+def test_a_url_without_a_password_is_accepted(environments: Path, value: str) -> None:
+    set_key(environments / "stage.toml", "app.environment", "UPSTREAM_URL", value)
+    stage = {config.name: config for config in load_environments(environments)}["stage"]
+    assert stage.app.environment["UPSTREAM_URL"] == json.loads(value)
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "AWS_ACCESS_KEY_ID",

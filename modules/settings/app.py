@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ RESERVED_VARIABLES = (
 # bundle in the image (README, "Secrets").
 SSL_MODES = ("verify-full", "verify-ca", "require")
 UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9_]*")
+# A URL that carries a password (scheme://user:password@host): the value lands in state, the console, cdk.tf.json.
+URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]*@")
+ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 # Names that look like credentials: refused in plain variables here, and by the custom checkov policy
 # (policies/checkov), which imports this pattern. A name is read as its parts (split on _):
 # - PASSWORD, PASSWD, PASSPHRASE, SECRET, CREDENTIAL, PRIVATE anywhere, even inside a part (DBPASSWORD);
@@ -111,7 +115,22 @@ def _variables(value: Mapping[str, str]) -> str | None:
     secret = [name for name in value if SECRET_LOOKING.fullmatch(name)]
     if secret:
         return f"no secret-looking names in plain variables (bad name: {', '.join(secret)}); {SECRETS_POINTER}"
+    with_password = [name for name, text in value.items() if isinstance(text, str) and URL_WITH_PASSWORD.search(text)]
+    if with_password:
+        return f"no password in a URL of a plain variable (bad: {', '.join(with_password)}); {SECRETS_POINTER}"
+    cors = value.get("CORS_ORIGINS")
+    if isinstance(cors, str) and not _origins(cors):
+        return 'CORS_ORIGINS as the application reads it: a JSON list of "*" or origins (https://host[:port])'
     return None
+
+
+def _origins(text: str) -> bool:
+    """A JSON list of ``"*"`` or origins (scheme, host, optional port; no path), as the application parses it."""
+    try:
+        origins = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(origins, list) and all(isinstance(item, str) and ORIGIN.fullmatch(item) for item in origins)
 
 
 _not_reserved_or_secret = {"anyOf": [{"enum": list(RESERVED_VARIABLES)}, {"pattern": anchored(SECRET_LOOKING.pattern)}]}
