@@ -80,6 +80,20 @@ def test_a_domain_that_is_no_hostname_is_one_line(domain_file: Path, domain: str
     assert "expected a lowercase DNS name of two labels at least" in line, line
 
 
+@pytest.mark.parametrize("platform", ["apprunner", "ecs"])
+def test_a_domain_longer_than_an_acm_certificates_first_name_is_refused_before_anything_is_created(
+    domain_file: Path, platform: str
+) -> None:
+    """A valid DNS name of 73 characters (labels under 63): ACM refuses it at apply, after the rest exists."""
+    long_domain = f"{'a' * 50}.{'b' * 10}.example.com"
+    set_key(domain_file, "app", "platform", f'"{platform}"')
+    set_key(domain_file, "app", "domain", f'"{long_domain}"')
+    (line,) = problems(domain_file)
+    assert f'app.domain = "{long_domain}": expected at most 64 characters: ACM refuses' in line, line
+    set_key(domain_file, "app", "domain", f'"{long_domain[len(long_domain) - 64 :].lstrip(".")}"')
+    assert load_environment(domain_file).app.domain is not None  # 64 is accepted
+
+
 # --- what the environment synthesizes --------------------------------------------------------------
 
 

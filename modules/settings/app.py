@@ -32,6 +32,7 @@ FARGATE_CPU_MEMORY = {
 }
 PLATFORM_CPU_MEMORY = {"apprunner": CPU_MEMORY, "ecs": FARGATE_CPU_MEMORY}
 # A DNS name of two labels at least (RFC 1123), lowercase: what ACM and Route 53 take.
+ACM_FIRST_NAME_MAX = 64  # ACM: the first domain name of a certificate (its subject's CN) is at most 64 characters
 DOMAIN = r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
 HOSTED_ZONE_ID = r"Z[A-Z0-9]{1,31}"
 # App Runner's domain is a CNAME to the service, and a zone's apex (example.com) cannot carry one: a name of two
@@ -164,7 +165,8 @@ class AppSettings:
         default=None,
     )
     domain: str | None = setting(
-        "A custom domain (api.example.com) with a certificate validated in hosted_zone_id: on ecs an ACM "
+        "A custom domain (api.example.com, at most 64 characters: ACM's limit for a certificate's name) with a "
+        "certificate validated in hosted_zone_id: on ecs an ACM "
         "certificate on the load balancer; on apprunner a subdomain, never the zone's apex (a CNAME to the "
         "service). Unset: the service's own HTTPS URL (App Runner's, or CloudFront's in front of the load balancer)",
         matches(DOMAIN, "a lowercase DNS name of two labels at least, like api.example.com"),
@@ -224,6 +226,10 @@ class AppSettings:
             ]
             if self.domain is not None and self.domain.count(".") < 2:
                 found.append(("domain", self.domain, APPRUNNER_APEX))
+        if self.domain is not None and len(self.domain) > ACM_FIRST_NAME_MAX:
+            issuer = "the stack requests" if self.platform == "ecs" else "App Runner requests"
+            found.append(("domain", self.domain, f"at most {ACM_FIRST_NAME_MAX} characters: ACM refuses a certificate "
+                          f"whose first domain name is longer ({issuer} one for the domain)"))  # fmt: skip
         if (self.domain is None) != (self.hosted_zone_id is None):
             key, value = ("domain", self.domain) if self.domain else ("hosted_zone_id", self.hosted_zone_id)
             found.append((key, value, "set together with " + ("hosted_zone_id" if self.domain else "domain")))
