@@ -15,7 +15,7 @@ import pytest
 from modules.settings import ConfigError, load_environment, load_environments
 from modules.settings.cost import count, idle_cost
 from modules.settings.waf import MANAGED_RULE_GROUPS
-from tests.config_helpers import environment_copy, set_key
+from tests.config_helpers import environment_copy, problems, set_key
 from tests.conftest import ROOT, only, passing_gate, resources
 
 FIXTURES = ROOT / "tests" / "fixtures" / "waf"
@@ -266,3 +266,14 @@ def _passed(report: Path) -> dict[str, set[str]]:
         for check in run.get("results", {}).get("passed_checks", []):
             found.setdefault(Path(check["file_path"]).parent.name, set()).add(check["check_id"])
     return found
+
+
+def test_a_waf_setting_without_the_web_acl_is_refused_like_every_setting_without_effect(environments: Path) -> None:
+    """[waf] rate_limit in a file that does not enable the web ACL: refused, naming the file and the key
+    (it was silently ignored); the same key in the defaults stays allowed, for the files that enable it."""
+    set_key(environments / "stage.toml", "waf", "rate_limit", "500")
+    [line] = problems(environments / "stage.toml")
+    assert line.startswith("environments/stage.toml: waf.rate_limit = 500: expected no value without [waf] enabled")
+    set_key(environments / "stage.toml", "waf", "rate_limit", None)
+    set_key(environments / "_defaults.toml", "waf", "rate_limit", "500")
+    assert {config.name for config in load_environments(environments)} >= {"stage", "prod"}

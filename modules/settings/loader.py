@@ -305,6 +305,16 @@ def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[lis
             f"{COST_ALLOCATION_TAG} cost allocation tag is account-wide and exactly one state-backend stack per "
             'account may activate it (add account_id = "<12 digits>" under [environment])'
         )
+    waf = built["waf"]
+    # A [waf] key this file sets without enabling the web ACL has no effect (_defaults.toml may set them for
+    # the environments that enable it).
+    idle = sorted({key[1] for key, source in sources.items() if key[:1] == ("waf",) and len(key) == 2 and
+                   key[1] != "enabled" and source == path})  # fmt: skip
+    for key in idle if not waf.enabled else []:
+        problems.append(
+            f"{_label(sources, ('waf', key), path)}: waf.{key} = {describe(getattr(waf, key, None))}: expected no "
+            "value without [waf] enabled = true: there is no web ACL for it to set (enable it, or remove the key)"
+        )
     network = built["network"]
     zones = usable_zones(region)
     if network.dedicated and not wrong_region and network.zone_count > zones:
