@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from scripts.ops import guard
 from scripts.ops.environments import is_protected
@@ -69,3 +72,17 @@ def test_cli_protected_answers_0_1_or_refuses_the_argument() -> None:
     assert run_guard("protected", "stage").returncode == 1
     refused = run_guard("protected", "prod/")
     assert refused.returncode == 2 and "did you mean prod?" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [(b"PK\x03\x04\x14\x00\x08\x00\xff\xfe", "a binary plan"), (b"\xff\xfe{}", "not UTF-8 at byte 0"),
+     (b'{"resource_changes": [', "not a plan in JSON (Expecting")],
+)  # fmt: skip
+def test_cli_names_the_plan_file_it_cannot_read_and_why_in_one_line(tmp_path: Path, content: bytes, why: str) -> None:
+    plan = tmp_path / "plan.tfplan"
+    plan.write_bytes(content)
+    result = run_guard("check", str(plan), "--stack", "stage")
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert str(plan) in line and why in line and "Traceback" not in result.stderr, line

@@ -17,6 +17,7 @@ from typing import Any
 
 from modules.layout import STACK_FILE
 from modules.settings.protection import PLACEMENT
+from scripts.ops.console import BAD_ARGUMENT, OpsError
 
 # Resources whose deletion loses data or access to it.
 STATEFUL_TYPES = frozenset({
@@ -108,4 +109,19 @@ def review(plan: dict[str, Any], stack: str, protected: bool, allowed: Iterable[
 
 
 def check(plan_file: Path, stack: str, protected: bool, allowed: Iterable[str]) -> bool:
-    return review(json.loads(plan_file.read_text(encoding="utf-8")), stack, protected, allowed)
+    return review(read_plan_json(plan_file), stack, protected, allowed)
+
+
+def read_plan_json(plan_file: Path) -> Any:
+    """The plan as `terraform show -json` writes it; a one-line refusal (exit 2) naming the file and why it
+    cannot be read: a binary plan (a zip archive), bytes that are not UTF-8, text that is not JSON."""
+    show = "give the JSON of `terraform show -json <plan>`"
+    try:
+        return json.loads(plan_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        why = "a binary plan" if error.object[:4] == b"PK\x03\x04" else f"not UTF-8 at byte {error.start}"
+        raise OpsError(f"{plan_file}: not a plan in JSON ({why}): {show}", BAD_ARGUMENT) from error
+    except ValueError as error:
+        raise OpsError(f"{plan_file}: not a plan in JSON ({error}): {show}", BAD_ARGUMENT) from error
+    except OSError as error:
+        raise OpsError(f"{plan_file}: cannot be read ({error.strerror or error})", BAD_ARGUMENT) from error
