@@ -371,6 +371,18 @@ def test_settings_that_only_mention_a_token_or_key_are_accepted(environments: Pa
             '"sat:23:30-sun:02:30"',
             'cache.maintenance_window = "sat:23:30-sun:02:30": expected no overlap with snapshot_window 02:00-03:00',
         ),
+        (  # the file changed the daily window: the line names it, not the weekly one it meets
+            "database",
+            "backup_window",
+            '"04:00-05:00"',
+            'database.backup_window = "04:00-05:00": expected no overlap with maintenance_window sun:04:30-sun:05:30',
+        ),
+        (
+            "cache",
+            "snapshot_window",
+            '"05:00-06:00"',
+            'cache.snapshot_window = "05:00-06:00": expected no overlap with maintenance_window sun:05:30-sun:06:30',
+        ),
     ],
 )
 def test_aws_limits_are_refused_with_one_line(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.settings.schema import Problem, between, daily_window, one_of, setting, weekly_window, windows_overlap
+from modules.settings.schema import (
+    Found,
+    between,
+    daily_window,
+    one_of,
+    overlap_problem,
+    setting,
+    weekly_window,
+    windows_overlap,
+)
 
 VALKEY_VERSIONS = ("7.2", "8.0", "8.1")
 NODE_TYPES = tuple(
@@ -46,18 +55,18 @@ class ValkeySettings:
         default="sun:05:30-sun:06:30",
     )
 
-    def problems(self) -> list[Problem]:
-        found: list[Problem] = []
+    def problems(self) -> list[Found]:
+        found: list[Found] = []
         if self.automatic_failover and self.replicas < 1:
             found.append(("automatic_failover", True, "false unless replicas >= 1 (there is no replica to promote)"))
         if self.multi_az and not self.failover:
             found.append(("multi_az", True, "false unless automatic failover is on"))
         if windows_overlap(self.snapshot_window, self.maintenance_window):
             found.append(
-                (
-                    "maintenance_window",
-                    self.maintenance_window,
-                    f"no overlap with snapshot_window {self.snapshot_window} (ElastiCache refuses overlapping windows)",
+                overlap_problem(
+                    ("snapshot_window", self.snapshot_window),
+                    ("maintenance_window", self.maintenance_window),
+                    "ElastiCache refuses overlapping windows",
                 )
             )
         return found

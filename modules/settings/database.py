@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modules.settings.schema import (
-    Problem,
+    Found,
     anchored,
     between,
     daily_window,
@@ -13,6 +13,7 @@ from modules.settings.schema import (
     matches,
     multiple_of,
     one_of,
+    overlap_problem,
     setting,
     weekly_window,
     windows_overlap,
@@ -93,8 +94,8 @@ class AuroraSettings:
         default="sun:04:30-sun:05:30",
     )
 
-    def problems(self) -> list[Problem]:
-        found: list[Problem] = []
+    def problems(self) -> list[Found]:
+        found: list[Found] = []
         if self.min_acu > self.max_acu:
             found.append(("min_acu", self.min_acu, f"at most max_acu ({self.max_acu:g})"))
         if self.master_username == APP_DATABASE_USER:
@@ -117,10 +118,10 @@ class AuroraSettings:
             )
         if windows_overlap(self.backup_window, self.maintenance_window):
             found.append(
-                (
-                    "maintenance_window",
-                    self.maintenance_window,
-                    f"no overlap with backup_window {self.backup_window} (RDS refuses windows that conflict)",
+                overlap_problem(
+                    ("backup_window", self.backup_window),
+                    ("maintenance_window", self.maintenance_window),
+                    "RDS refuses windows that conflict",
                 )
             )
         return found

@@ -28,7 +28,7 @@ from modules.settings.environment import EnvironmentSettings
 from modules.settings.naming import NAME, RESERVED_PREFIX
 from modules.settings.network import NetworkSettings
 from modules.settings.regions import region_problem, usable_zones
-from modules.settings.schema import build, describe, type_problem
+from modules.settings.schema import Either, Problem, build, describe, type_problem
 from modules.settings.waf import WafSettings
 
 DEFAULTS_FILE = "_defaults.toml"
@@ -207,10 +207,16 @@ def _check(document: Mapping[str, Any], sources: Sources, path: Path) -> tuple[d
             report((section,), table, f"a table [{section}]")
             continue
         instance, found = build(settings_class, table)
-        for key, value, allowed in found:
+        for item in found:
+            key, value, allowed = _chosen(item, section, sources, path) if isinstance(item, Either) else item
             report((section, key), value, allowed)
         built[section] = instance
     return built, problems
+
+
+def _chosen(either: Either, section: str, sources: Sources, path: Path) -> Problem:
+    """The choice whose key this file sets (what the user changed), else the first."""
+    return next((choice for choice in either.choices if sources.get((section, choice[0])) == path), either.choices[0])
 
 
 def _stem_problem(path: Path) -> str | None:

@@ -21,6 +21,17 @@ from typing import Any
 Check = Callable[[Any], "str | None"]
 # A problem found in a settings table: (key, value, what is allowed).
 Problem = tuple[str, object, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Either:
+    """One problem that two keys share (two windows that overlap): the loader reports the choice whose key the
+    environment file itself sets, the value the user changed, else the first."""
+
+    choices: tuple[Problem, ...]
+
+
+Found = Problem | Either
 # What a check says in JSON Schema (environments/environment.schema.json, modules/settings/json_schema.py),
 # given the JSON type it applies to ("array", "object", "string", ...; "item" for a list's items).
 JsonSchema = dict[str, Any]
@@ -244,6 +255,17 @@ def _window(form: re.Pattern[str], shape: str, minimum: int, why: str) -> Check:
     return expressed(check, {"pattern": anchored(form.pattern)})  # the shape; the length is the loader's
 
 
+def overlap_problem(daily: tuple[str, str], weekly: tuple[str, str], why: str) -> Either:
+    """Two (key, window) pairs that overlap, blamed on whichever the file sets."""
+    (daily_key, daily_value), (weekly_key, weekly_value) = daily, weekly
+    return Either(
+        (
+            (weekly_key, weekly_value, f"no overlap with {daily_key} {daily_value} ({why})"),
+            (daily_key, daily_value, f"no overlap with {weekly_key} {weekly_value} ({why})"),
+        )
+    )
+
+
 def windows_overlap(daily: str, weekly: str) -> bool:
     """Whether a daily window meets a weekly one on any day (windows are half-open: 04:00-05:00 and
     sun:05:00-sun:06:00 do not meet)."""
@@ -330,9 +352,9 @@ def resolved_types(settings_class: type) -> dict[str, Any]:
     return typing.get_type_hints(settings_class)
 
 
-def build(settings_class: type, table: Mapping[str, Any]) -> tuple[Any, list[Problem]]:
+def build(settings_class: type, table: Mapping[str, Any]) -> tuple[Any, list[Found]]:
     """Checks ``table`` against ``settings_class``; returns (instance or None, [(key, value, allowed)])."""
-    problems: list[Problem] = []
+    problems: list[Found] = []
     declared = fields_of(settings_class)
     hints = resolved_types(settings_class)
     values: dict[str, Any] = {}
