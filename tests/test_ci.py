@@ -69,29 +69,37 @@ def test_ci_needs_account_id_one_line_naming_file_key_and_fix(environments: Path
     assert "environment.account_id" in line and "add account_id" in line and "\n" not in line
 
 
+NOT_OWNER_SLASH_NAME = [
+    '"acme"',
+    '"acme/"',
+    '"/repo"',
+    '"-acme/repo"',
+    '"acme-/repo"',
+    '"ac--me/repo"',
+    '"acme/.."',
+    '"acme/re po"',
+    '"acme/repo/x"',
+    f'"{"a" * 40}/repo"',
+    f'"acme/{"r" * 101}"',
+]
+
+
 @pytest.mark.parametrize(
-    "value", ['"acme"', '"acme/"', '"/repo"', '"-acme/repo"', '"acme-/repo"', '"ac--me/repo"', '"acme/.."',
-              '"acme/re po"', '"acme/repo/x"', f'"{"a" * 40}/repo"', f'"acme/{"r" * 101}"']
+    ("value", "expected"),
+    [*((value, "expected owner/name") for value in NOT_OWNER_SLASH_NAME),
+     ('"acme/repo.git"', "expected no .git suffix"), ('"acme/repo.GIT"', "expected no .git suffix")],
 )  # fmt: skip
-def test_a_repository_that_is_not_owner_slash_name_is_refused(environments: Path, value: str) -> None:
+def test_a_repository_that_is_not_owner_slash_name_as_github_names_it_is_refused(
+    environments: Path, value: str, expected: str
+) -> None:
+    """Not owner/name, or with the clone URL's .git (a token's sub names the repository without it)."""
     set_key(environments / "stage.toml", "environment", "account_id", f'"{ACCOUNT}"')
     set_key(environments / "prod.toml", "environment", "account_id", f'"{ACCOUNT}"')
     set_key(environments / "stage.toml", "ci", "github_repository", value)
     with pytest.raises(ConfigError) as error:
         load_environments(environments)
     [line] = error.value.problems
-    assert line.startswith(f"environments/stage.toml: ci.github_repository = {value}: expected owner/name")
-
-
-@pytest.mark.parametrize("value", ['"acme/repo.git"', '"acme/repo.GIT"'])
-def test_a_repository_with_the_clone_urls_git_suffix_is_refused_saying_so(environments: Path, value: str) -> None:
-    set_key(environments / "stage.toml", "environment", "account_id", f'"{ACCOUNT}"')
-    set_key(environments / "prod.toml", "environment", "account_id", f'"{ACCOUNT}"')
-    set_key(environments / "stage.toml", "ci", "github_repository", value)
-    with pytest.raises(ConfigError) as error:
-        load_environments(environments)
-    [line] = error.value.problems
-    assert line.startswith(f"environments/stage.toml: ci.github_repository = {value}: expected no .git suffix")
+    assert line.startswith(f"environments/stage.toml: ci.github_repository = {value}: {expected}")
 
 
 @pytest.mark.parametrize("value", ["Acme-Corp/Cerberus.Infra", "a/b", "octo-org/repo_name-2", f"{'a' * 39}/x"])
