@@ -287,6 +287,20 @@ def _load_one(
 ECS_START_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 
 
+def _waf_without_effect(waf: WafSettings, sources: Sources, path: Path) -> list[str]:
+    """A [waf] key this file sets without enabling the web ACL has no effect (_defaults.toml may set them for
+    the environments that enable it)."""
+    if waf.enabled:
+        return []
+    idle = sorted({key[1] for key, source in sources.items() if key[:1] == ("waf",) and len(key) == 2 and
+                   key[1] != "enabled" and source == path})  # fmt: skip
+    return [
+        f"{_label(sources, ('waf', key), path)}: waf.{key} = {describe(getattr(waf, key, None))}: expected no value "
+        "without [waf] enabled = true: there is no web ACL for it to set (enable it, or remove the key)"
+        for key in idle
+    ]
+
+
 def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[list[str], list[str]]:
     """Rules that read more than one table: (problems, warnings)."""
     problems, warnings = [], []
@@ -311,16 +325,7 @@ def _across(built: Mapping[str, Any], sources: Sources, path: Path) -> tuple[lis
             f"{COST_ALLOCATION_TAG} cost allocation tag is account-wide and exactly one state-backend stack per "
             'account may activate it (add account_id = "<12 digits>" under [environment])'
         )
-    waf = built["waf"]
-    # A [waf] key this file sets without enabling the web ACL has no effect (_defaults.toml may set them for
-    # the environments that enable it).
-    idle = sorted({key[1] for key, source in sources.items() if key[:1] == ("waf",) and len(key) == 2 and
-                   key[1] != "enabled" and source == path})  # fmt: skip
-    for key in idle if not waf.enabled else []:
-        problems.append(
-            f"{_label(sources, ('waf', key), path)}: waf.{key} = {describe(getattr(waf, key, None))}: expected no "
-            "value without [waf] enabled = true: there is no web ACL for it to set (enable it, or remove the key)"
-        )
+    problems += _waf_without_effect(built["waf"], sources, path)
     network = built["network"]
     zones = usable_zones(region)
     if network.dedicated and not wrong_region and network.zone_count > zones:
